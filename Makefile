@@ -1,0 +1,69 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app induction
+export FLASK_APP := induction
+
+.PHONY: run test install install-test check-content lint typecheck pytest pytest-sqlite pytest-postgres system-packages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps --config-settings editable_mode=compat -e .
+	touch $@
+
+$(VENV)/.test-installed: requirements-dev.txt $(VENV)/.run-installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.run-installed
+
+install-test: $(VENV)/.test-installed system-packages
+
+## make run: install, create or upgrade the SQLite database, load demo data if new, serve.
+run: install
+	@mkdir -p instance
+	@new=$$( [ -f instance/induction.db ] || echo yes ); \
+	$(FLASK) db upgrade >/dev/null && \
+	if [ -n "$$new" ]; then $(FLASK) demo; else echo "Using the existing database instance/induction.db (delete it for fresh demo data)."; \
+	  $(BIN)/python -c "from induction.commands import demo_accounts; print('Demo sign-ins (password induction-demo):'); [print(f'  {e:28} {w}') for e, w in demo_accounts()]"; fi
+	@echo "Serving on http://127.0.0.1:5000"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## make test: install what tests need, start PostgreSQL, run every check.
+test: install-test
+	$(BIN)/ruff check induction tests bench scripts
+	$(BIN)/mypy
+	$(FLASK) content check
+	$(MAKE) pytest-sqlite
+	scripts/with-postgres.sh $(MAKE) pytest-postgres
+
+pytest-sqlite:
+	$(BIN)/pytest -q -p no:cacheprovider --cov=induction --cov-branch --cov-report=term:skip-covered
+
+pytest-postgres:
+	@test -n "$$TEST_DATABASE_URL" || { echo "TEST_DATABASE_URL is not set"; exit 1; }
+	$(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+
+system-packages:
+	@need=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	if [ -n "$$need" ]; then \
+	  echo "Installing system packages:$$need"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
+	fi
+
+check-content: install
+	$(FLASK) content check
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

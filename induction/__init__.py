@@ -1,0 +1,82 @@
+"""The induction platform: the app factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from induction.config import ROOT, Config
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, with `test_config` on top."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(Config.from_env().as_flask())
+    if test_config:
+        app.config.from_mapping(test_config)
+    (ROOT / "instance").mkdir(exist_ok=True)
+
+    from induction import content, models, web
+    from induction.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+
+    content.init_app(app)
+    web.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from induction.accounts.views import bp as accounts
+    from induction.completion.views import bp as completion
+    from induction.learning.views import bp as learning
+    from induction.reporting.views import bp as reporting
+
+    for blueprint in (accounts, learning, completion, reporting):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from induction.commands import demo, progress_group
+
+    app.cli.add_command(demo)
+    app.cli.add_command(progress_group)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from induction.accounts.models import Role
+    from induction.completion.rules import Status
+
+    @app.template_filter("date")
+    def _date(value: Any) -> str:
+        return value.strftime("%-d %B %Y") if value else ""
+
+    @app.template_filter("dict_without_none")
+    def _without_none(value: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in value.items() if v is not None}
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"Role": Role, "Status": Status}

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from induction.accounts.passwords import MAX_LENGTH, password_problem
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "E-mail address",
+        validators=[DataRequired("Enter your e-mail address."), Email("Enter a valid e-mail address.")],
+    )
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    new = PasswordField(
+        "New password",
+        validators=[DataRequired("Enter a new password."), Length(max=MAX_LENGTH)],
+        description="At least 10 characters. Three random words work well.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired("Enter the new password again."), EqualTo("new", "The two new passwords differ.")],
+    )
+
+    def __init__(self, email: str, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._email = email
+
+    def validate_new(self, field: PasswordField) -> None:
+        problem = password_problem(field.data or "", self._email)
+        if problem:
+            raise ValidationError(problem)

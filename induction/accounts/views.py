@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from induction.accounts import services
+from induction.accounts.forms import ChangePasswordForm, SignInForm
+from induction.accounts.passwords import password_matches
+from induction.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _email_key() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _sign_in_limit() -> str:
+    return str(current_app.config["SIGN_IN_LIMIT"])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow `next` to a path on this site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("learning.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key)
+def sign_in() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.home"))
+    form = SignInForm()
+    problem = None
+    status = 200
+    if form.validate_on_submit():
+        result = services.authenticate(
+            form.email.data or "", form.password.data or "", current_app.config["ALLOW_DEMO_SIGN_INS"]
+        )
+        if result.user is not None:
+            session.clear()  # a new session at sign-in, so an old cookie cannot ride along
+            login_user(result.user, remember=bool(form.remember.data))
+            session.permanent = True
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        problem = result.problem
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/sign_in.html", form=form, problem=problem), status
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out() -> Any:
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = ChangePasswordForm(current_user.email)
+    status = 200
+    if form.validate_on_submit():
+        if not password_matches(current_user.password_hash, form.current.data or ""):
+            form.current.errors = ["Your current password is not right."]
+            status = 400
+        else:
+            services.change_password(current_user, form.new.data or "")
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("learning.home"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/change_password.html", form=form), status

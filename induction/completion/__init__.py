@@ -1,0 +1,1 @@
+"""Completion: the rules that decide status, certificates and their verification."""

@@ -1,0 +1,169 @@
+"""The completion rules: pure functions of (events, content, time), tested without a database."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    COMPLETED = "completed"
+    WAIVED = "waived"
+    EXPIRED = "expired"
+
+
+DONE = frozenset({Status.COMPLETED, Status.WAIVED})
+
+
+class Kind(StrEnum):
+    READ = "read"
+    PASSED = "passed"
+    FAILED = "failed"
+    WAIVED = "waived"
+
+
+@dataclass(frozen=True)
+class LearningEvent:
+    """One statement, as the rules need it."""
+
+    kind: Kind
+    module: str
+    at: datetime
+    major: int
+    section: str | None = None
+    registration: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """What the rules need to know of a module."""
+
+    slug: str
+    major: int
+    sections: tuple[str, ...]
+    refresher_months: int | None = None
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    status: Status
+    read: frozenset[str] = frozenset()
+    passed: bool = False
+    completed_at: datetime | None = None
+    expires_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    outdated: bool = False
+    registration: str | None = None
+
+    def first_unread(self, sections: Sequence[str]) -> str | None:
+        return next((s for s in sections if s not in self.read), None)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """`moment` plus whole calendar months, on the last day of the month when it is shorter."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+@dataclass
+class _Cycle:
+    read: set[str] = field(default_factory=set)
+    passed: bool = False
+    waived_at: datetime | None = None
+    completed_at: datetime | None = None
+    registration: str | None = None
+
+
+def module_state(spec: ModuleSpec, events: Iterable[LearningEvent], now: datetime) -> ModuleState:
+    """Where a learner stands on a module, from their events for it in time order.
+
+    Only events at the module's current major version count. A refresher module's
+    completion expires `refresher_months` after it; an event after that starts a new
+    cycle, in which the learner reads and passes again.
+    """
+    cycle = _Cycle()
+    outdated = False
+    last: datetime | None = None
+    for event in sorted(events, key=lambda e: e.at):
+        if event.module != spec.slug:
+            continue
+        if event.major != spec.major:
+            outdated = outdated or event.major < spec.major
+            continue
+        expiry = _expiry(spec, cycle.completed_at)
+        if expiry is not None and event.at >= expiry:
+            cycle = _Cycle()
+        last = event.at
+        cycle.registration = event.registration or cycle.registration
+        if event.kind is Kind.READ and event.section in spec.sections:
+            cycle.read.add(event.section)
+        elif event.kind is Kind.PASSED:
+            cycle.passed = True
+        elif event.kind is Kind.WAIVED:
+            cycle.waived_at = cycle.waived_at or event.at
+        if cycle.completed_at is None and cycle.passed and cycle.read >= set(spec.sections):
+            cycle.completed_at = event.at
+    state = ModuleState(
+        status=Status.NOT_STARTED,
+        read=frozenset(cycle.read),
+        passed=cycle.passed,
+        completed_at=cycle.completed_at,
+        expires_at=_expiry(spec, cycle.completed_at),
+        last_activity_at=last,
+        outdated=outdated and cycle.completed_at is None and cycle.waived_at is None,
+        registration=cycle.registration,
+    )
+    if cycle.waived_at is not None:
+        return replace(state, status=Status.WAIVED, completed_at=cycle.completed_at or cycle.waived_at)
+    if cycle.completed_at is not None:
+        expired = state.expires_at is not None and now >= state.expires_at
+        return replace(state, status=Status.EXPIRED if expired else Status.COMPLETED)
+    if last is not None:
+        return replace(state, status=Status.IN_PROGRESS)
+    return state
+
+
+def _expiry(spec: ModuleSpec, completed_at: datetime | None) -> datetime | None:
+    if completed_at is None or spec.refresher_months is None:
+        return None
+    return add_months(completed_at, spec.refresher_months)
+
+
+def induction_status(states: Iterable[ModuleState], items_done: bool = True) -> Status:
+    """The whole induction's status from its modules' states and its organisation and role items."""
+    statuses = [s.status for s in states]
+    if statuses and all(s in DONE for s in statuses) and items_done:
+        return Status.COMPLETED
+    if Status.EXPIRED in statuses:
+        return Status.EXPIRED
+    if any(s is not Status.NOT_STARTED for s in statuses):
+        return Status.IN_PROGRESS
+    return Status.NOT_STARTED
+
+
+@dataclass(frozen=True)
+class Score:
+    raw: int
+    max: int
+    pass_mark: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.raw / self.max) if self.max else 0
+
+    @property
+    def passed(self) -> bool:
+        return self.max > 0 and 100 * self.raw >= self.pass_mark * self.max
+
+
+def score(answers: dict[str, frozenset[str]], keys: dict[str, frozenset[str]], pass_mark: int) -> Score:
+    """Score an attempt: a question is right when the chosen options are exactly its correct ones."""
+    raw = sum(1 for qid, key in keys.items() if answers.get(qid, frozenset()) == key)
+    return Score(raw, len(keys), pass_mark)

@@ -1,0 +1,91 @@
+"""Turning a change of progress into `completed`, `satisfied` and a certificate, in the same transaction."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from induction.accounts.models import User, utcnow
+from induction.completion.models import Certificate
+from induction.completion.rules import DONE, ModuleState, Status, induction_status
+from induction.content.model import Catalogue
+from induction.extensions import db
+from induction.learning import progress
+from induction.xapi import statements as xs
+
+
+def settle(
+    user: User, catalogue: Catalogue, before: dict[str, ModuleState], now: datetime | None = None
+) -> Certificate | None:
+    """Recompute the learner's progress after an event; record what it completes.
+
+    Returns the certificate if this event completed the whole induction.
+    """
+    moment = now or utcnow()
+    after = progress.refresh(user.id, catalogue, moment)
+    for module in catalogue.modules:
+        old, new = before.get(module.slug), after[module.slug]
+        if new.status is Status.COMPLETED and (old is None or old.completed_at != new.completed_at):
+            xs.record(
+                user,
+                xs.Event(
+                    xs.COMPLETED,
+                    f"modules/{module.slug}",
+                    module.title,
+                    registration=new.registration,
+                    revision=module.revision,
+                    success=True,
+                ),
+                moment,
+            )
+    was_done = induction_status(before.values()) is Status.COMPLETED if before else False
+    if induction_status(after.values()) is Status.COMPLETED and not was_done:
+        return issue_certificate(user, catalogue, after, moment)
+    return None
+
+
+def issue_certificate(user: User, catalogue: Catalogue, states: dict[str, ModuleState], now: datetime) -> Certificate:
+    statement = xs.record(user, xs.Event(xs.SATISFIED, "induction", "Induction"), now)
+    modules = [
+        {
+            "slug": m.slug,
+            "title": m.title,
+            "version": m.version,
+            "status": states[m.slug].status.value,
+            "completed_at": _iso(states[m.slug].completed_at),
+            "expires_at": _iso(states[m.slug].expires_at),
+        }
+        for m in catalogue.modules
+        if states[m.slug].status in DONE
+    ]
+    expiries = [s.expires_at for s in states.values() if s.expires_at is not None]
+    certificate = Certificate(
+        code=secrets.token_hex(8).upper(),
+        user_id=user.id,
+        learner_name=user.name,
+        organisation_name=user.organisation.name if user.organisation else "",
+        issued_at=now,
+        expires_at=min(expiries) if expiries else None,
+        modules=json.dumps(modules),
+        statement_id=statement.id,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def latest_certificate(user_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.issued_at.desc()).limit(1)
+    )
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))

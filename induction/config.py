@@ -1,0 +1,90 @@
+"""Typed configuration, read from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the app can run with."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings the app reads once at start-up. Names match the environment variables."""
+
+    ENV: str
+    SECRET_KEY: str
+    SQLALCHEMY_DATABASE_URI: str
+    CONTENT_DIR: str
+    BASE_URL: str
+    SESSION_COOKIE_SECURE: bool
+    REMEMBER_COOKIE_SECURE: bool
+    RATELIMIT_STORAGE_URI: str
+    SIGN_IN_LIMIT: str
+    ALLOW_DEMO_SIGN_INS: bool
+    PERMANENT_SESSION_LIFETIME: int
+    LRS_ENDPOINT: str
+    LRS_KEY: str
+    LRS_SECRET: str
+    SMTP_HOST: str
+    SMTP_PORT: int
+    MAIL_FROM: str
+
+    @property
+    def production(self) -> bool:
+        return self.ENV == "production"
+
+    @classmethod
+    def from_env(cls) -> Config:
+        env = os.environ.get("FLASK_ENV") or os.environ.get("INDUCTION_ENV") or "development"
+        production = env == "production"
+        secret = os.environ.get("SECRET_KEY", "")
+        if production and len(secret) < 32:
+            raise ConfigError("SECRET_KEY must be set to at least 32 characters in production.")
+        database = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'induction.db'}"
+        return cls(
+            ENV=env,
+            SECRET_KEY=secret or secrets.token_hex(32),
+            SQLALCHEMY_DATABASE_URI=database,
+            CONTENT_DIR=os.environ.get("CONTENT_DIR") or str(ROOT / "content"),
+            BASE_URL=os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            SESSION_COOKIE_SECURE=_flag("SESSION_COOKIE_SECURE", production),
+            REMEMBER_COOKIE_SECURE=_flag("SESSION_COOKIE_SECURE", production),
+            RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            SIGN_IN_LIMIT=os.environ.get("SIGN_IN_LIMIT", "10 per 5 minutes"),
+            ALLOW_DEMO_SIGN_INS=not production,
+            PERMANENT_SESSION_LIFETIME=int(os.environ.get("IDLE_TIMEOUT_SECONDS", "3600")),
+            LRS_ENDPOINT=os.environ.get("LRS_ENDPOINT", ""),
+            LRS_KEY=os.environ.get("LRS_KEY", ""),
+            LRS_SECRET=os.environ.get("LRS_SECRET", ""),
+            SMTP_HOST=os.environ.get("SMTP_HOST", "localhost"),
+            SMTP_PORT=int(os.environ.get("SMTP_PORT", "25")),
+            MAIL_FROM=os.environ.get("MAIL_FROM", "induction@localhost"),
+        )
+
+    def as_flask(self) -> dict[str, object]:
+        """The settings as Flask config keys, with the fixed ones the app always uses."""
+        values: dict[str, object] = asdict(self)
+        values.update(
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            REMEMBER_COOKIE_HTTPONLY=True,
+            REMEMBER_COOKIE_SAMESITE="Lax",
+            WTF_CSRF_TIME_LIMIT=None,
+            MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        )
+        return values

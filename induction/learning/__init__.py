@@ -1,0 +1,1 @@
+"""Learning: reading sections, taking quizzes, and the learner's view of progress."""

@@ -1,0 +1,60 @@
+"""Projections of the statements that the learner's pages read, and quiz attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from induction.accounts.models import utcnow
+from induction.extensions import db
+
+
+class ModuleProgress(db.Model):  # type: ignore[name-defined,misc]
+    """Where a learner stands on one module, as the completion rules read the statements."""
+
+    __tablename__ = "module_progress"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    module_slug: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    read_sections: Mapped[str] = mapped_column(Text, default="[]")
+    read_count: Mapped[int] = mapped_column(default=0)
+    passed: Mapped[bool] = mapped_column(default=False)
+    completed_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_activity_at: Mapped[datetime | None]
+    outdated: Mapped[bool] = mapped_column(default=False)
+    registration: Mapped[str | None] = mapped_column(String(36))
+
+
+class QuizAttempt(db.Model):  # type: ignore[name-defined,misc]
+    """One attempt at a quiz: the questions drawn and their option order stay on the server."""
+
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_slug: Mapped[str] = mapped_column(String(100))
+    module_revision: Mapped[str] = mapped_column(String(60))
+    registration: Mapped[str] = mapped_column(String(36))
+    draw: Mapped[str] = mapped_column(Text)
+    responses: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    score_raw: Mapped[int | None]
+    score_max: Mapped[int | None]
+    passed: Mapped[bool | None]
+
+
+class AttemptAllowance(db.Model):  # type: ignore[name-defined,misc]
+    """Extra quiz attempts a manager has allowed a learner beyond the quiz's max_attempts."""
+
+    __tablename__ = "attempt_allowances"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    quiz_slug: Mapped[str] = mapped_column(String(100), primary_key=True)
+    extra: Mapped[int] = mapped_column(default=0)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)

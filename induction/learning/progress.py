@@ -1,0 +1,146 @@
+"""Statements in, projections out: the bridge between the statements table and the rules."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from induction.accounts.models import User, utcnow
+from induction.completion.rules import Kind, LearningEvent, ModuleSpec, ModuleState, Status, module_state
+from induction.content.model import Catalogue, Module
+from induction.extensions import db
+from induction.learning.models import ModuleProgress
+from induction.xapi import statements as xs
+from induction.xapi.models import StatementRecord
+
+_KINDS = {xs.EXPERIENCED: Kind.READ, xs.PASSED: Kind.PASSED, xs.FAILED: Kind.FAILED, xs.WAIVED: Kind.WAIVED}
+
+
+def spec_of(module: Module) -> ModuleSpec:
+    return ModuleSpec(module.slug, module.major, tuple(s.id for s in module.sections), module.refresher_months)
+
+
+def event_of(row: StatementRecord, catalogue: Catalogue) -> LearningEvent | None:
+    """The learning event a stored statement stands for, or None if the rules ignore it."""
+    kind = _KINDS.get(row.verb_id)
+    path = xs.activity_path(row.object_id)
+    if kind is None or path is None:
+        return None
+    parts = path.split("/")
+    section = None
+    if parts[0] == "modules" and len(parts) == 4 and parts[2] == "sections" and kind is Kind.READ:
+        module_slug, section = parts[1], parts[3]
+    elif parts[0] == "modules" and len(parts) == 2 and kind is Kind.WAIVED:
+        module_slug = parts[1]
+    elif parts[0] == "quizzes" and len(parts) == 2 and kind in (Kind.PASSED, Kind.FAILED):
+        module = catalogue.module_for_quiz(parts[1])
+        if module is None:
+            return None
+        module_slug = module.slug
+    else:
+        return None
+    revision = (json.loads(row.body).get("context") or {}).get("revision") or ""
+    try:
+        major = int(revision.split(".", 1)[0])
+    except ValueError:
+        return None
+    return LearningEvent(kind, module_slug, row.timestamp, major, section, row.registration)
+
+
+def events_for(user_id: int, catalogue: Catalogue) -> list[LearningEvent]:
+    """The learner's events, oldest first, leaving out voided statements."""
+    rows = db.session.scalars(
+        select(StatementRecord)
+        .where(StatementRecord.user_id == user_id, StatementRecord.voided.is_(False))
+        .where(StatementRecord.verb_id.in_(list(_KINDS)))
+        .order_by(StatementRecord.timestamp, StatementRecord.seq)
+    )
+    return [e for e in (event_of(r, catalogue) for r in rows) if e is not None]
+
+
+def _write(user_id: int, slug: str, state: ModuleState, sections: tuple[str, ...]) -> None:
+    row = db.session.get(ModuleProgress, (user_id, slug))
+    if row is None:
+        row = ModuleProgress(user_id=user_id, module_slug=slug)
+        db.session.add(row)
+    row.state = state.status.value
+    row.read_sections = json.dumps([s for s in sections if s in state.read])
+    row.read_count = len(state.read)
+    row.passed = state.passed
+    row.completed_at = state.completed_at
+    row.expires_at = state.expires_at
+    row.last_activity_at = state.last_activity_at
+    row.outdated = state.outdated
+    row.registration = state.registration
+
+
+def refresh(user_id: int, catalogue: Catalogue, now: datetime | None = None) -> dict[str, ModuleState]:
+    """Recompute and store the learner's module states from their statements."""
+    moment = now or utcnow()
+    events = events_for(user_id, catalogue)
+    states: dict[str, ModuleState] = {}
+    for module in catalogue.modules:
+        spec = spec_of(module)
+        state = module_state(spec, (e for e in events if e.module == module.slug), moment)
+        _write(user_id, module.slug, state, spec.sections)
+        states[module.slug] = state
+    db.session.flush()
+    return states
+
+
+def registration_for(user: User, module: Module, now: datetime | None = None) -> str:
+    """The registration the learner's next statement on `module` belongs to.
+
+    A completion that has expired ends the cycle, so the next event starts a new one.
+    """
+    row = db.session.get(ModuleProgress, (user.id, module.slug))
+    moment = now or utcnow()
+    if row is None or row.registration is None:
+        return str(uuid.uuid4())
+    if row.expires_at is not None and moment >= row.expires_at:
+        return str(uuid.uuid4())
+    return row.registration
+
+
+def progress_rows(user_id: int) -> dict[str, ModuleProgress]:
+    rows = db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user_id))
+    return {r.module_slug: r for r in rows}
+
+
+def read_sections(row: ModuleProgress | None) -> set[str]:
+    return set(json.loads(row.read_sections)) if row else set()
+
+
+def status_of(row: ModuleProgress | None) -> Status:
+    return Status(row.state) if row else Status.NOT_STARTED
+
+
+def rebuild(users: Iterable[int], catalogue: Catalogue, now: datetime | None = None) -> int:
+    """Throw away and recompute every projection of these learners; returns how many."""
+    count = 0
+    for user_id in users:
+        db.session.execute(delete(ModuleProgress).where(ModuleProgress.user_id == user_id))
+        refresh(user_id, catalogue, now)
+        count += 1
+    return count
+
+
+def current_states(user_id: int) -> dict[str, ModuleState]:
+    """The stored module states of a learner, as the rules describe them."""
+    return {
+        slug: ModuleState(
+            status=Status(row.state),
+            read=frozenset(json.loads(row.read_sections)),
+            passed=row.passed,
+            completed_at=row.completed_at,
+            expires_at=row.expires_at,
+            last_activity_at=row.last_activity_at,
+            outdated=row.outdated,
+            registration=row.registration,
+        )
+        for slug, row in progress_rows(user_id).items()
+    }

@@ -1,0 +1,216 @@
+"""Reading sections and taking quizzes: each records statements and settles progress."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from induction.accounts.models import User, utcnow
+from induction.completion import services as completion
+from induction.completion.models import Certificate
+from induction.completion.rules import Score, score
+from induction.content.model import Catalogue, Module, Question, Quiz, Section
+from induction.extensions import db
+from induction.learning import progress
+from induction.learning.models import AttemptAllowance, QuizAttempt
+from induction.xapi import statements as xs
+
+
+def open_section(
+    user: User, catalogue: Catalogue, module: Module, section: Section, now: datetime | None = None
+) -> bool:
+    """Record that the learner read `section`, once per registration; True if it was new."""
+    now = now or utcnow()
+    registration = progress.registration_for(user, module, now)
+    row = progress.progress_rows(user.id).get(module.slug)
+    if row is not None and row.registration == registration and section.id in progress.read_sections(row):
+        return False
+    before = progress.current_states(user.id)
+    xs.record(
+        user,
+        xs.Event(
+            xs.EXPERIENCED,
+            f"modules/{module.slug}/sections/{section.id}",
+            section.title,
+            registration=registration,
+            parent_path=f"modules/{module.slug}",
+            revision=module.revision,
+        ),
+        now,
+    )
+    completion.settle(user, catalogue, before, now)
+    return True
+
+
+@dataclass(frozen=True)
+class DrawnQuestion:
+    question: Question
+    option_order: tuple[str, ...]
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        """(id, text) pairs in the order this attempt shows them; never the key."""
+        return [(oid, self.question.option(oid).text) for oid in self.option_order]  # type: ignore[union-attr]
+
+
+def draw(quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
+    """Questions for one attempt: one from each outcome, then random others, options shuffled."""
+    groups = quiz.by_outcome()
+    chosen = [rng.choice(list(qs)) for qs in groups.values()]
+    rest = [q for q in quiz.questions if q not in chosen]
+    chosen += rng.sample(rest, max(0, quiz.questions_per_attempt - len(chosen)))
+    rng.shuffle(chosen)
+    drawn = []
+    for q in chosen:
+        order = [o.id for o in q.options]
+        if q.type.value != "true_false":
+            rng.shuffle(order)
+        drawn.append({"q": q.id, "o": order})
+    return drawn
+
+
+def drawn_questions(quiz: Quiz, attempt: QuizAttempt) -> list[DrawnQuestion]:
+    result = []
+    for item in json.loads(attempt.draw):
+        question = quiz.question(item["q"])
+        if question is not None:
+            result.append(DrawnQuestion(question, tuple(item["o"])))
+    return result
+
+
+def attempts_used(user_id: int, quiz_slug: str) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(QuizAttempt)
+            .where(
+                QuizAttempt.user_id == user_id,
+                QuizAttempt.quiz_slug == quiz_slug,
+                QuizAttempt.submitted_at.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
+def attempts_allowed(user_id: int, quiz: Quiz) -> int:
+    allowance = db.session.get(AttemptAllowance, (user_id, quiz.slug))
+    return quiz.max_attempts + (allowance.extra if allowance else 0)
+
+
+def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = None) -> QuizAttempt | None:
+    """The learner's unsubmitted attempt at the current revision, or a new one; None if none are left."""
+    attempt = db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.quiz_slug == quiz.slug,
+            QuizAttempt.submitted_at.is_(None),
+            QuizAttempt.module_revision == module.revision,
+        )
+    )
+    if attempt is not None:
+        return attempt
+    if attempts_used(user.id, quiz.slug) >= attempts_allowed(user.id, quiz):
+        return None
+    attempt = QuizAttempt(
+        user_id=user.id,
+        quiz_slug=quiz.slug,
+        module_revision=module.revision,
+        registration=progress.registration_for(user, module, now),
+        draw=json.dumps(draw(quiz, random.SystemRandom())),
+        started_at=now or utcnow(),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+class QuizFormError(ValueError):
+    """The submitted answers cannot be scored; `missing` lists the unanswered question ids."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(f"{len(missing)} question(s) not answered")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    attempt: QuizAttempt
+    score: Score
+    certificate: Certificate | None
+
+
+def submit(
+    user: User,
+    catalogue: Catalogue,
+    module: Module,
+    quiz: Quiz,
+    attempt: QuizAttempt,
+    answers: dict[str, frozenset[str]],
+    now: datetime | None = None,
+) -> Outcome:
+    """Score the attempt and record one `answered` per question and a `passed` or `failed`."""
+    drawn = drawn_questions(quiz, attempt)
+    missing = [d.question.id for d in drawn if not answers.get(d.question.id)]
+    if missing:
+        raise QuizFormError(missing)
+    now = now or utcnow()
+    keys = {d.question.id: d.question.correct_ids for d in drawn}
+    valid = {
+        qid: frozenset(a for a in answers.get(qid, frozenset()) if a in set(d.option_order))
+        for qid, d in ((d.question.id, d) for d in drawn)
+    }
+    result = score(valid, keys, quiz.pass_mark)
+    before = progress.current_states(user.id)
+    for d in drawn:
+        chosen = valid[d.question.id]
+        xs.record(
+            user,
+            xs.Event(
+                xs.ANSWERED,
+                f"quizzes/{quiz.slug}/questions/{d.question.id}",
+                d.question.text[:200],
+                registration=attempt.registration,
+                parent_path=f"quizzes/{quiz.slug}",
+                revision=module.revision,
+                success=chosen == d.question.correct_ids,
+                response="[,]".join(sorted(chosen)),
+            ),
+            now,
+        )
+    xs.record(
+        user,
+        xs.Event(
+            xs.PASSED if result.passed else xs.FAILED,
+            f"quizzes/{quiz.slug}",
+            f"Quiz: {module.title}",
+            registration=attempt.registration,
+            parent_path=f"modules/{module.slug}",
+            revision=module.revision,
+            success=result.passed,
+            score_raw=result.raw,
+            score_max=result.max,
+            duration=now - attempt.started_at,
+        ),
+        now,
+    )
+    attempt.submitted_at = now
+    attempt.responses = json.dumps({k: sorted(v) for k, v in valid.items()})
+    attempt.score_raw, attempt.score_max, attempt.passed = result.raw, result.max, result.passed
+    certificate = completion.settle(user, catalogue, before, now)
+    return Outcome(attempt, result, certificate)
+
+
+def attempt_answers(attempt: QuizAttempt) -> dict[str, list[str]]:
+    return json.loads(attempt.responses or "{}")
+
+
+def last_activity(user_id: int) -> datetime | None:
+    rows = progress.progress_rows(user_id).values()
+    moments = [r.last_activity_at for r in rows if r.last_activity_at]
+    return max(moments) if moments else None

@@ -1,0 +1,1 @@
+"""Reporting: managers' views of completion per organisation."""

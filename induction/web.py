@@ -1,0 +1,93 @@
+"""Cross-cutting web behaviour: security headers, error pages and the health check."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Blueprint, Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from induction.extensions import db
+
+log = logging.getLogger("induction")
+bp = Blueprint("web", __name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+MESSAGES = {
+    400: ("Something in that request was not right", "The page could not use what was sent. Go back and try again."),
+    401: ("Please sign in", "You need to sign in to see this page."),
+    403: ("You cannot see this page", "Your account does not give you access to this page."),
+    404: ("Page not found", "There is no page at this address. Check it, or start from your home page."),
+    405: ("That action is not allowed here", "This address does not accept that kind of request."),
+    413: ("The file is too large", "Files up to 5 MB can be uploaded."),
+    429: ("Too many attempts", "You have tried too many times. Wait a few minutes, then try again."),
+    500: ("Something went wrong on our side", "The error has been logged. Please try again in a few minutes."),
+}
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy"
+        log.exception("health check failed")
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/xapi/") or request.path == "/healthz"
+
+
+def _error_page(code: int, detail: str | None = None) -> Any:
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if _wants_json():
+        return jsonify(error=title, detail=detail or message), code
+    return render_template("error.html", code=code, title=title, message=detail or message), code
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> Any:
+        return _error_page(
+            400, "The form had expired or was not sent from this site. Go back, reload the page and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        code = error.code or 500
+        detail = error.description if code == 400 and error.description != MESSAGES[400][1] else None
+        if code == 400 and detail and detail.startswith("The browser (or proxy) sent a request"):
+            detail = None
+        return _error_page(code, detail)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        db.session.rollback()
+        log.exception("unhandled error, request id %s", g.get("request_id"))
+        return _error_page(500)

@@ -1,0 +1,177 @@
+"""The statements the platform makes, built with `tincan`, and the one function that stores them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from tincan import (
+    Activity,
+    ActivityDefinition,
+    ActivityList,
+    Agent,
+    AgentAccount,
+    Context,
+    ContextActivities,
+    Extensions,
+    LanguageMap,
+    Result,
+    Score,
+    Statement,
+    Verb,
+)
+
+from induction.accounts.models import User
+from induction.extensions import db
+from induction.xapi.models import StatementRecord
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+CMI5 = "https://w3id.org/xapi/adl/verbs/"
+EXPERIENCED = ADL + "experienced"
+ANSWERED = ADL + "answered"
+PASSED = ADL + "passed"
+FAILED = ADL + "failed"
+COMPLETED = ADL + "completed"
+VOIDED = ADL + "voided"
+WAIVED = CMI5 + "waived"
+SATISFIED = CMI5 + "satisfied"
+
+ORGANISATION_EXTENSION = "https://w3id.org/xapi/induction/extensions/organisation"
+PLATFORM = "Induction platform"
+
+
+def activities_base() -> str:
+    return f"{current_app.config['BASE_URL']}/xapi/activities/"
+
+
+def activity_iri(path: str) -> str:
+    """The IRI of an activity, e.g. `modules/<slug>/sections/<id>`."""
+    return activities_base() + path
+
+
+def activity_path(iri: str) -> str | None:
+    """The platform's path of an activity IRI, or None when it is not one of ours."""
+    base = activities_base()
+    return iri[len(base) :] if iri.startswith(base) else None
+
+
+def actor_key_for_uuid(user_uuid: str) -> str:
+    return f"account|{current_app.config['BASE_URL']}|{user_uuid}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened, in the platform's words, before it becomes a statement."""
+
+    verb: str
+    object_path: str
+    object_name: str
+    registration: str | None = None
+    parent_path: str | None = None
+    revision: str | None = None
+    success: bool | None = None
+    response: str | None = None
+    score_raw: float | None = None
+    score_max: float | None = None
+    duration: timedelta | None = None
+    instructor: User | None = None
+    statement_ref: str | None = None
+    reason: str | None = None
+
+
+def _agent(user: User) -> Agent:
+    return Agent(name=user.name, account=AgentAccount(home_page=current_app.config["BASE_URL"], name=user.uuid))
+
+
+def build(user: User, event: Event, at: datetime | None = None) -> dict[str, Any]:
+    """The xAPI 1.0.3 statement for `event` by `user`, as JSON-ready data."""
+    verb_name = event.verb.rsplit("/", 1)[-1]
+    timestamp = (at or datetime.now(UTC)).astimezone(UTC)
+    statement = Statement(
+        id=str(uuid.uuid4()),
+        actor=_agent(user),
+        verb=Verb(id=event.verb, display=LanguageMap({"en-GB": verb_name})),
+        timestamp=timestamp,
+    )
+    if event.statement_ref:
+        statement.object = {"objectType": "StatementRef", "id": event.statement_ref}
+    else:
+        statement.object = Activity(
+            id=activity_iri(event.object_path),
+            definition=ActivityDefinition(name=LanguageMap({"en-GB": event.object_name})),
+        )
+    if event.verb != VOIDED:
+        context = Context(platform=PLATFORM, language="en-GB")
+        if event.registration:
+            context.registration = event.registration
+        if event.revision:
+            context.revision = event.revision
+        parents = [Activity(id=activity_iri(event.parent_path))] if event.parent_path else []
+        context.context_activities = ContextActivities(grouping=ActivityList([Activity(id=activity_iri("induction"))]))
+        if parents:
+            context.context_activities.parent = ActivityList(parents)
+        if event.instructor is not None:
+            context.instructor = _agent(event.instructor)
+        if user.organisation is not None:
+            context.extensions = Extensions({ORGANISATION_EXTENSION: user.organisation.name})
+        statement.context = context
+    result = _result(event)
+    if result is not None:
+        statement.result = result
+    data: dict[str, Any] = json.loads(statement.to_json())
+    return data
+
+
+def _result(event: Event) -> Result | None:
+    if all(v is None for v in (event.success, event.response, event.score_raw, event.duration, event.reason)):
+        return None
+    result = Result()
+    if event.success is not None:
+        result.success = event.success
+    if event.response is not None:
+        result.response = event.response
+    if event.score_raw is not None and event.score_max:
+        result.score = Score(
+            raw=event.score_raw, min=0, max=event.score_max, scaled=round(event.score_raw / event.score_max, 4)
+        )
+    if event.duration is not None:
+        result.duration = event.duration
+    if event.reason:
+        result.extensions = Extensions({"https://w3id.org/xapi/cmi5/result/extensions/reason": event.reason})
+    return result
+
+
+def parse_timestamp(value: str) -> datetime:
+    """A statement timestamp as naive UTC, the form the database keeps."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def store(data: dict[str, Any], user_id: int | None, actor_key: str) -> StatementRecord:
+    """Add the statement to the session (flushed, not committed) and return its row."""
+    obj = data["object"]
+    record = StatementRecord(
+        id=data["id"],
+        user_id=user_id,
+        actor_key=actor_key,
+        verb_id=data["verb"]["id"],
+        object_id=obj["id"],
+        registration=(data.get("context") or {}).get("registration"),
+        timestamp=parse_timestamp(data["timestamp"]),
+        voids=obj["id"] if data["verb"]["id"] == VOIDED else None,
+        body=json.dumps(data, separators=(",", ":"), sort_keys=True),
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def record(user: User, event: Event, at: datetime | None = None) -> StatementRecord:
+    """Build and store the statement for `event`; the caller's transaction commits it."""
+    return store(build(user, event, at), user.id, actor_key_for_uuid(user.uuid))

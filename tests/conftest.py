@@ -1,0 +1,206 @@
+"""Fixtures in the manner of flaskr: app, client, runner, auth; plus factories for common things.
+
+The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_URL is
+set (`make test` runs the suite on both). The schema comes from the Alembic
+migrations; each test leaves the tables empty behind it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from induction import create_app
+from induction.accounts.models import Organisation, Role, User
+from induction.accounts.passwords import hash_password
+from induction.extensions import db, limiter
+
+HERE = Path(__file__).resolve().parent
+TEST_CONTENT = HERE / "content"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CONTENT_DIR": str(TEST_CONTENT)})
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for table in ("alembic_version", *reversed([t.name for t in db.metadata.sorted_tables])):
+                conn.execute(
+                    text(
+                        f'DROP TABLE IF EXISTS "{table}" CASCADE'
+                        if conn.dialect.name == "postgresql"
+                        else f'DROP TABLE IF EXISTS "{table}"'
+                    )
+                )
+        upgrade()
+        db.engine.dispose()
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "CONTENT_DIR": str(TEST_CONTENT),
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
+        "BASE_URL": "http://induction.test",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def app(_schema: None, database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = make_app(database_url, **app_config)
+    with app.app_context():
+        limiter.reset()
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            names = [t.name for t in reversed(db.metadata.sorted_tables)]
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in names:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+        db.engine.dispose()
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production, so `g` and the
+    database session do not carry over from the test or an earlier request."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = FreshContextClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Makes organisations and people, committed, for a test."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def organisation(self, name: str | None = None, sector: str = "education", **extra: Any) -> Organisation:
+        self.count += 1
+        organisation = Organisation(
+            name=name or f"Organisation {self.count}",
+            sector=sector,
+            ownership=extra.pop("ownership", "statutory"),
+            **extra,
+        )
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation
+
+    def user(self, role: Role = Role.LEARNER, organisation: Organisation | None = None, **extra: Any) -> User:
+        self.count += 1
+        user = User(
+            email=extra.pop("email", f"person{self.count}@example.org"),
+            name=extra.pop("name", f"Person {self.count}"),
+            role=role.value,
+            organisation=organisation,
+            password_hash=hash_password(extra.pop("password", PASSWORD)),
+            start_date=extra.pop("start_date", date.today()),
+            **extra,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def learner(self, organisation: Organisation | None = None, **extra: Any) -> User:
+        return self.user(Role.LEARNER, organisation or self.organisation(), **extra)
+
+    def manager(self, *organisations: Organisation, **extra: Any) -> User:
+        user = self.user(Role.MANAGER, **extra)
+        user.managed.extend(organisations)
+        db.session.commit()
+        return user
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    return Factory()
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def sign_in(self, user: User | str, password: str = PASSWORD) -> Any:
+        email = user if isinstance(user, str) else user.email
+        page = self.client.get("/sign-in")
+        return self.client.post(
+            "/sign-in",
+            data={"email": email, "password": password, "csrf_token": csrf_from(page.get_data(as_text=True))},
+        )
+
+    def sign_out(self) -> Any:
+        page = self.client.get("/")
+        return self.client.post("/sign-out", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Iterator[QueryCounter]:
+    """Counts the SQL statements run while the test uses it."""
+    counter = QueryCounter()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(db.engine, "before_cursor_execute", counter)

@@ -1,0 +1,166 @@
+"""Signing in and out, passwords, and the bad inputs around them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from induction.accounts.models import Role
+from induction.accounts.passwords import password_problem
+from induction.extensions import db
+
+from .conftest import PASSWORD, csrf_from
+
+
+def test_sign_in_takes_a_learner_home(client: Any, auth: Any, make: Any) -> None:
+    learner = make.learner(name="Ada Lovelace")
+    response = auth.sign_in(learner)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "Hello Ada Lovelace" in client.get("/").get_data(as_text=True)
+    db.session.refresh(learner)
+    assert learner.last_sign_in_at is not None
+
+
+def test_wrong_password_and_unknown_user_get_the_same_clear_message(client: Any, auth: Any, make: Any) -> None:
+    learner = make.learner()
+    for response in (auth.sign_in(learner, "wrong password here"), auth.sign_in("nobody@example.org")):
+        assert response.status_code == 401
+        assert "The e-mail address or password is not right." in response.get_data(as_text=True)
+
+
+def test_a_switched_off_account_cannot_sign_in(auth: Any, make: Any) -> None:
+    learner = make.learner(active=False)
+    response = auth.sign_in(learner)
+    assert response.status_code == 401
+    assert "This account is switched off" in response.get_data(as_text=True)
+
+
+def test_pages_need_sign_in(client: Any) -> None:
+    response = client.get("/modules/first-steps")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+
+
+def test_next_only_goes_to_this_site(client: Any, make: Any) -> None:
+    learner = make.learner()
+    page = client.get("/sign-in?next=//evil.example/")
+    response = client.post(
+        "/sign-in?next=//evil.example/",
+        data={"email": learner.email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True))},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_a_form_without_csrf_token_is_refused(client: Any, make: Any) -> None:
+    learner = make.learner()
+    response = client.post("/sign-in", data={"email": learner.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "The form had expired or was not sent from this site" in response.get_data(as_text=True)
+
+
+def test_sign_out_needs_a_post_with_csrf(client: Any, auth: Any, make: Any) -> None:
+    auth.sign_in(make.learner())
+    assert client.get("/sign-out").status_code == 405
+    assert client.post("/sign-out").status_code == 400
+    assert auth.sign_out().status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_the_session_is_new_after_sign_in(client: Any, auth: Any, make: Any) -> None:
+    client.get("/sign-in")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    auth.sign_in(make.learner())
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.permanent
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def app_config(self) -> dict[str, Any]:
+        return {"SIGN_IN_LIMIT": "3 per minute"}
+
+    def test_too_many_attempts_on_one_account_are_refused(self, auth: Any, make: Any) -> None:
+        learner = make.learner()
+        statuses = [auth.sign_in(learner, "wrong password here").status_code for _ in range(4)]
+        assert statuses == [401, 401, 401, 429]
+        response = auth.sign_in(learner)
+        assert response.status_code == 429
+        assert "Wait a few minutes" in response.get_data(as_text=True)
+
+
+class TestProduction:
+    @pytest.fixture
+    def app_config(self) -> dict[str, Any]:
+        return {"ALLOW_DEMO_SIGN_INS": False}
+
+    def test_demo_accounts_are_refused(self, auth: Any, make: Any) -> None:
+        learner = make.learner(demo=True)
+        response = auth.sign_in(learner)
+        assert response.status_code == 401
+        assert "Demo accounts cannot sign in" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short", "at least 10 characters"),
+        ("password123", "too common"),
+        ("qwertyuiop", "too common"),
+        ("x" * 129, "at most 128"),
+        ("jane.doe-is-me", "e-mail address"),
+        ("purple tractor lemon", None),
+        ("alllowercaseisfine", None),
+    ],
+)
+def test_password_rules_follow_length_not_composition(password: str, problem: str | None) -> None:
+    found = password_problem(password, "jane.doe@example.org")
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_change_password(client: Any, auth: Any, make: Any) -> None:
+    learner = make.learner()
+    auth.sign_in(learner)
+    page = client.get("/account/password").get_data(as_text=True)
+    token = csrf_from(page)
+    bad = client.post(
+        "/account/password",
+        data={
+            "current": "not it at all",
+            "new": "purple tractor lemon",
+            "confirm": "purple tractor lemon",
+            "csrf_token": token,
+        },
+    )
+    assert bad.status_code == 400
+    assert "Your current password is not right." in bad.get_data(as_text=True)
+    weak = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "password123", "confirm": "password123", "csrf_token": token},
+    )
+    assert weak.status_code == 400
+    assert "too common" in weak.get_data(as_text=True)
+    good = client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "purple tractor lemon",
+            "confirm": "purple tractor lemon",
+            "csrf_token": token,
+        },
+    )
+    assert good.status_code == 302
+    auth.sign_out()
+    assert auth.sign_in(learner, PASSWORD).status_code == 401
+    assert auth.sign_in(learner, "purple tractor lemon").status_code == 302
+
+
+def test_roles_are_stored_as_their_names(make: Any) -> None:
+    manager = make.manager(make.organisation())
+    db.session.refresh(manager)
+    assert manager.role == "manager"
+    assert manager.has_role(Role.MANAGER)
+    assert not manager.has_role(Role.ADMIN)
