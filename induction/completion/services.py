@@ -41,7 +41,7 @@ def settle(
                 ),
                 moment,
             )
-    was_done = induction_status(before.values()) is Status.COMPLETED if before else False
+    was_done = induction_status(before.values()) is Status.COMPLETED
     if induction_status(after.values()) is Status.COMPLETED and not was_done:
         return issue_certificate(user, catalogue, after, moment)
     return None
@@ -89,3 +89,14 @@ def latest_certificate(user_id: int) -> Certificate | None:
 
 def certificate_by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))
+
+
+def revoke(certificate: Certificate, by: User, now: datetime | None = None) -> None:
+    """Revoke the certificate by voiding the `satisfied` statement it was issued for."""
+    if certificate.revoked_at is not None:
+        return
+    moment = now or utcnow()
+    xs.record(by, xs.Event(xs.VOIDED, "", "", statement_ref=certificate.statement_id), moment)
+    xs.mark_voided(certificate.statement_id)
+    certificate.revoked_at = moment
+    db.session.flush()

@@ -64,10 +64,16 @@ def events_for(user_id: int, catalogue: Catalogue) -> list[LearningEvent]:
 
 def _write(user_id: int, slug: str, state: ModuleState, sections: tuple[str, ...]) -> None:
     row = db.session.get(ModuleProgress, (user_id, slug))
+    if state.last_activity_at is None and not state.outdated:
+        if row is not None:  # nothing counts any more, e.g. after a void
+            db.session.delete(row)
+        return
     if row is None:
         row = ModuleProgress(user_id=user_id, module_slug=slug)
         db.session.add(row)
-    row.state = state.status.value
+    # Expiry depends on the clock, so the row keeps "completed" and its expires_at;
+    # readers ask effective_status. That keeps the projection a pure replay of statements.
+    row.state = (Status.COMPLETED if state.status is Status.EXPIRED else state.status).value
     row.read_sections = json.dumps([s for s in sections if s in state.read])
     row.read_count = len(state.read)
     row.passed = state.passed
@@ -115,8 +121,14 @@ def read_sections(row: ModuleProgress | None) -> set[str]:
     return set(json.loads(row.read_sections)) if row else set()
 
 
-def status_of(row: ModuleProgress | None) -> Status:
-    return Status(row.state) if row else Status.NOT_STARTED
+def status_of(row: ModuleProgress | None, now: datetime | None = None) -> Status:
+    """The row's status at `now`: a completion past its expiry date is expired."""
+    if row is None:
+        return Status.NOT_STARTED
+    status = Status(row.state)
+    if status is Status.COMPLETED and row.expires_at is not None and (now or utcnow()) >= row.expires_at:
+        return Status.EXPIRED
+    return status
 
 
 def rebuild(users: Iterable[int], catalogue: Catalogue, now: datetime | None = None) -> int:
@@ -129,18 +141,24 @@ def rebuild(users: Iterable[int], catalogue: Catalogue, now: datetime | None = N
     return count
 
 
-def current_states(user_id: int) -> dict[str, ModuleState]:
-    """The stored module states of a learner, as the rules describe them."""
-    return {
-        slug: ModuleState(
-            status=Status(row.state),
-            read=frozenset(json.loads(row.read_sections)),
-            passed=row.passed,
-            completed_at=row.completed_at,
-            expires_at=row.expires_at,
-            last_activity_at=row.last_activity_at,
-            outdated=row.outdated,
-            registration=row.registration,
+def current_states(user_id: int, catalogue: Catalogue, now: datetime | None = None) -> dict[str, ModuleState]:
+    """The stored state of every module for a learner at `now`; a module with no row is not started."""
+    rows = progress_rows(user_id)
+    states = {}
+    for module in catalogue.modules:
+        row = rows.get(module.slug)
+        states[module.slug] = (
+            ModuleState(
+                status=status_of(row, now),
+                read=frozenset(json.loads(row.read_sections)),
+                passed=row.passed,
+                completed_at=row.completed_at,
+                expires_at=row.expires_at,
+                last_activity_at=row.last_activity_at,
+                outdated=row.outdated,
+                registration=row.registration,
+            )
+            if row
+            else ModuleState(Status.NOT_STARTED)
         )
-        for slug, row in progress_rows(user_id).items()
-    }
+    return states

@@ -33,8 +33,7 @@ def home() -> Any:
         return redirect(url_for("reporting.overview"))
     content = catalogue()
     rows = progress.progress_rows(current_user.id)
-    states = progress.current_states(current_user.id)
-    overall = induction_status(states.values()) if states else Status.NOT_STARTED
+    overall = induction_status(progress.current_states(current_user.id, content).values())
     modules = [
         {
             "module": m,

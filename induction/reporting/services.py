@@ -12,6 +12,7 @@ from induction.accounts.models import Organisation, User
 from induction.accounts.scope import visible_learners, visible_organisations
 from induction.completion.rules import DONE, Status
 from induction.extensions import db
+from induction.learning import progress
 from induction.learning.models import ModuleProgress
 
 REFRESHER_WINDOW = timedelta(days=60)
@@ -51,7 +52,7 @@ def learner_rows(viewer: User, module_count: int, today: date, organisation_id: 
 
 
 def _row(user: User, rows: list[ModuleProgress], total: int, today: date, now: datetime) -> LearnerRow:
-    statuses = [Status(r.state) for r in rows]
+    statuses = [progress.status_of(r, now) for r in rows]
     done = sum(1 for s in statuses if s in DONE)
     if total and done == total:
         status = Status.COMPLETED

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import update
 from tincan import (
     Activity,
     ActivityDefinition,
@@ -175,3 +176,8 @@ def store(data: dict[str, Any], user_id: int | None, actor_key: str) -> Statemen
 def record(user: User, event: Event, at: datetime | None = None) -> StatementRecord:
     """Build and store the statement for `event`; the caller's transaction commits it."""
     return store(build(user, event, at), user.id, actor_key_for_uuid(user.uuid))
+
+
+def mark_voided(statement_id: str) -> None:
+    """Hide a statement from queries and projections; it stays in the table."""
+    db.session.execute(update(StatementRecord).where(StatementRecord.id == statement_id).values(voided=True))

@@ -1,0 +1,51 @@
+"""Steps of a learner's journey through the test content, driven through the pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from induction.content import catalogue
+
+from .conftest import csrf_from
+
+
+def read_module(client: Any, slug: str) -> None:
+    module = catalogue().module(slug)
+    assert module is not None
+    for section in module.sections:
+        assert client.get(f"/modules/{slug}/{section.id}").status_code == 200
+
+
+def quiz_form(client: Any, quiz_slug: str) -> tuple[str, str, list[str]]:
+    """The attempt id, CSRF token and question ids of the quiz page."""
+    page = client.get(f"/quizzes/{quiz_slug}")
+    assert page.status_code == 200, page.status_code
+    html = page.get_data(as_text=True)
+    attempt = re.search(r'name="attempt" value="(\d+)"', html)
+    assert attempt
+    questions = list(dict.fromkeys(re.findall(r'name="q-([a-z0-9_-]+)"', html)))
+    return attempt.group(1), csrf_from(html), questions
+
+
+def answer(client: Any, quiz_slug: str, right: bool = True, questions_right: int | None = None) -> Any:
+    """Open the quiz and submit it, all right or all wrong (or the first N right)."""
+    attempt, token, questions = quiz_form(client, quiz_slug)
+    quiz = catalogue().quizzes[quiz_slug]
+    data: dict[str, Any] = {"attempt": attempt, "csrf_token": token}
+    for index, qid in enumerate(questions):
+        question = quiz.question(qid)
+        assert question is not None
+        good = right if questions_right is None else index < questions_right
+        if good:
+            data[f"q-{qid}"] = sorted(question.correct_ids)
+        else:
+            data[f"q-{qid}"] = [next(o.id for o in question.options if not o.correct)]
+    return client.post(f"/quizzes/{quiz_slug}", data=data)
+
+
+def complete_everything(client: Any) -> None:
+    for module in catalogue().modules:
+        read_module(client, module.slug)
+        response = answer(client, module.quiz_slug)
+        assert response.status_code == 302
