@@ -50,19 +50,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from induction.accounts.views import bp as accounts
+    from induction.admin.views import bp as admin
     from induction.completion.views import bp as completion
+    from induction.learning import plan_views  # noqa: F401 - adds the plan pages to the learning blueprint
     from induction.learning.views import bp as learning
-    from induction.reporting.views import bp as reporting
+    from induction.reporting import learners, setup, views  # noqa: F401 - they add routes to the blueprint
+    from induction.reporting.blueprint import bp as reporting
+    from induction.reporting.trainer import bp as trainer
 
-    for blueprint in (accounts, learning, completion, reporting):
+    for blueprint in (accounts, learning, completion, reporting, trainer, admin):
         app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
     from induction.commands import demo, progress_group
+    from induction.reminders.cli import reminders
 
     app.cli.add_command(demo)
     app.cli.add_command(progress_group)
+    app.cli.add_command(reminders)
 
 
 def _register_template_helpers(app: Flask) -> None:

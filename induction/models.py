@@ -1,17 +1,26 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
 
-from induction.accounts.models import Organisation, User, managed_organisations
+from induction.accounts.models import EqualityMonitoring, Organisation, User, managed_organisations
 from induction.completion.models import Certificate
-from induction.learning.models import AttemptAllowance, ModuleProgress, QuizAttempt
+from induction.learning.models import AttemptAllowance, Evaluation, ModuleProgress, QuizAttempt
+from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
+from induction.reminders.models import ReminderSent
 from induction.xapi.models import StatementRecord
 
 __all__ = [
     "AttemptAllowance",
     "Certificate",
+    "EqualityMonitoring",
+    "Evaluation",
+    "InductionItem",
+    "InductionPlan",
+    "ItemProgress",
     "ModuleProgress",
     "Organisation",
     "QuizAttempt",
+    "ReminderSent",
     "StatementRecord",
     "User",
+    "Waiver",
     "managed_organisations",
 ]

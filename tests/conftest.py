@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 
 from induction import create_app
 from induction.accounts.models import Organisation, Role, User
 from induction.accounts.passwords import hash_password
 from induction.extensions import db, limiter
+
+from .mailbox import Mailbox, free_port
 
 HERE = Path(__file__).resolve().parent
 TEST_CONTENT = HERE / "content"
@@ -78,7 +81,8 @@ def app(_schema: None, database_url: str, app_config: dict[str, Any]) -> Iterato
         yield app
         db.session.remove()
         with db.engine.begin() as conn:
-            names = [t.name for t in reversed(db.metadata.sorted_tables)]
+            present = set(inspect(conn).get_table_names())
+            names = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in present]
             if conn.dialect.name == "postgresql":
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
             else:
@@ -168,7 +172,7 @@ class AuthActions:
         )
 
     def sign_out(self) -> Any:
-        page = self.client.get("/")
+        page = self.client.get("/", follow_redirects=True)
         return self.client.post("/sign-out", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
 
 
@@ -204,3 +208,14 @@ def count_queries(app: Flask) -> Iterator[QueryCounter]:
     event.listen(db.engine, "before_cursor_execute", counter)
     yield counter
     event.remove(db.engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a loopback port; `.port` says where, `.messages` what came."""
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port  # type: ignore[attr-defined]
+    yield box
+    controller.stop()

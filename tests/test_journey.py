@@ -244,6 +244,8 @@ def test_a_major_version_change_asks_for_review(client: Any, learner: Any, tmp_p
         db.session.commit()
         row = db.session.get(ModuleProgress, (learner.id, "staying-safe"))
         assert row is not None and row.state == "not started" and row.outdated
+        db.session.remove()
+        db.engine.dispose()
     minor = changed / "modules/01-first-steps/module.md"
     minor.write_text(minor.read_text().replace('version: "1.0"', 'version: "1.1"'))
     with make_app(database_url, CONTENT_DIR=str(changed)).app_context():
@@ -252,6 +254,8 @@ def test_a_major_version_change_asks_for_review(client: Any, learner: Any, tmp_p
         progress.rebuild([learner.id], catalogue())
         assert db.session.get(ModuleProgress, (learner.id, "first-steps")).state == "completed"  # type: ignore[union-attr]
         db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_rebuild_reproduces_the_projections(client: Any, learner: Any, runner: Any) -> None:

@@ -36,3 +36,24 @@ class ChangePasswordForm(FlaskForm):
         problem = password_problem(field.data or "", self._email)
         if problem:
             raise ValidationError(problem)
+
+
+class SetPasswordForm(FlaskForm):
+    new = PasswordField(
+        "Choose a password",
+        validators=[DataRequired("Enter a password."), Length(max=MAX_LENGTH)],
+        description="At least 10 characters. Three random words work well.",
+    )
+    confirm = PasswordField(
+        "The same password again",
+        validators=[DataRequired("Enter the password again."), EqualTo("new", "The two passwords differ.")],
+    )
+
+    def __init__(self, email: str, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._email = email
+
+    def validate_new(self, field: PasswordField) -> None:
+        problem = password_problem(field.data or "", self._email)
+        if problem:
+            raise ValidationError(problem)

@@ -97,3 +97,16 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class EqualityMonitoring(db.Model):  # type: ignore[name-defined,misc]
+    """Optional, self-declared answers; reported only in aggregate, small groups suppressed."""
+
+    __tablename__ = "equality_monitoring"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    age_band: Mapped[str] = mapped_column(String(40), default="prefer not to say")
+    sex: Mapped[str] = mapped_column(String(40), default="prefer not to say")
+    ethnicity: Mapped[str] = mapped_column(String(60), default="prefer not to say")
+    disability: Mapped[str] = mapped_column(String(40), default="prefer not to say")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from induction.accounts import services
-from induction.accounts.forms import ChangePasswordForm, SignInForm
+from induction.accounts import invitations, services
+from induction.accounts.forms import ChangePasswordForm, SetPasswordForm, SignInForm
 from induction.accounts.passwords import password_matches
 from induction.extensions import db, limiter
 
@@ -83,3 +83,21 @@ def change_password() -> Any:
     elif request.method == "POST":
         status = 400
     return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def set_password(token: str) -> Any:
+    user, problem = invitations.user_for(token)
+    if user is None:
+        return render_template("accounts/link_problem.html", problem=problem), 400
+    form = SetPasswordForm(user.email)
+    status = 200
+    if form.validate_on_submit():
+        services.change_password(user, form.new.data or "")
+        db.session.commit()
+        flash("Your password is set. Sign in to start your induction.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    if request.method == "POST":
+        status = 400
+    return render_template("accounts/set_password.html", form=form, user=user), status

@@ -14,17 +14,26 @@ from induction.completion.rules import DONE, ModuleState, Status, induction_stat
 from induction.content.model import Catalogue
 from induction.extensions import db
 from induction.learning import progress
+from induction.plans.items import items_done
 from induction.xapi import statements as xs
 
 
 def settle(
-    user: User, catalogue: Catalogue, before: dict[str, ModuleState], now: datetime | None = None
+    user: User,
+    catalogue: Catalogue,
+    before: dict[str, ModuleState],
+    now: datetime | None = None,
+    items_before: bool | None = None,
 ) -> Certificate | None:
     """Recompute the learner's progress after an event; record what it completes.
 
-    Returns the certificate if this event completed the whole induction.
+    `items_before` says whether the organisation and role items were all signed off
+    before the event (by default: as they are now). Returns the certificate if this
+    event completed the whole induction.
     """
     moment = now or utcnow()
+    items_after = items_done(user)
+    items_before = items_after if items_before is None else items_before
     after = progress.refresh(user.id, catalogue, moment)
     for module in catalogue.modules:
         old, new = before.get(module.slug), after[module.slug]
@@ -41,8 +50,8 @@ def settle(
                 ),
                 moment,
             )
-    was_done = induction_status(before.values()) is Status.COMPLETED
-    if induction_status(after.values()) is Status.COMPLETED and not was_done:
+    was_done = induction_status(before.values(), items_before) is Status.COMPLETED
+    if induction_status(after.values(), items_after) is Status.COMPLETED and not was_done:
         return issue_certificate(user, catalogue, after, moment)
     return None
 

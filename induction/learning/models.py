@@ -58,3 +58,16 @@ class AttemptAllowance(db.Model):  # type: ignore[name-defined,misc]
     extra: Mapped[int] = mapped_column(default=0)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Evaluation(db.Model):  # type: ignore[name-defined,misc]
+    """A learner's evaluation of the induction; trainers read it without names."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    ratings: Mapped[str] = mapped_column(Text, default="{}")
+    change: Mapped[str] = mapped_column(Text, default="")
+    comments: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -141,9 +141,13 @@ def rebuild(users: Iterable[int], catalogue: Catalogue, now: datetime | None = N
     return count
 
 
-def current_states(user_id: int, catalogue: Catalogue, now: datetime | None = None) -> dict[str, ModuleState]:
-    """The stored state of every module for a learner at `now`; a module with no row is not started."""
-    rows = progress_rows(user_id)
+def current_states(
+    user_id: int, catalogue: Catalogue, now: datetime | None = None, rows: dict[str, ModuleProgress] | None = None
+) -> dict[str, ModuleState]:
+    """The stored state of every module for a learner at `now`; a module with no row is not started.
+
+    Pass `rows` when the caller has already loaded the learner's progress rows."""
+    rows = progress_rows(user_id) if rows is None else rows
     states = {}
     for module in catalogue.modules:
         row = rows.get(module.slug)

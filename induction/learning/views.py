@@ -15,6 +15,7 @@ from induction.content.model import Module
 from induction.extensions import db
 from induction.learning import progress, services
 from induction.learning.models import QuizAttempt
+from induction.plans.items import items_done
 
 bp = Blueprint("learning", __name__)
 
@@ -33,7 +34,8 @@ def home() -> Any:
         return redirect(url_for("reporting.overview"))
     content = catalogue()
     rows = progress.progress_rows(current_user.id)
-    overall = induction_status(progress.current_states(current_user.id, content).values())
+    states = progress.current_states(current_user.id, content, rows=rows)
+    overall = induction_status(states.values(), items_done(current_user))
     modules = [
         {
             "module": m,

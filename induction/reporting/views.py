@@ -1,47 +1,177 @@
+"""The manager's overview: counts per organisation, charts, the filtered learner list and exports."""
+
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from induction.accounts.decorators import role_required
-from induction.accounts.models import Role
+from induction.accounts.models import ROLE_GROUPS, Ownership, Role, Sector
 from induction.accounts.scope import organisation_or_404
-from induction.completion.rules import Status
+from induction.completion.models import Certificate
+from induction.completion.pdf import certificate_pdf
 from induction.content import catalogue
+from induction.extensions import db
 from induction.reporting import services
+from induction.reporting.blueprint import bp
+from induction.reporting.charts import bar_chart, column_chart
+from induction.reporting.csvsafe import cell
 
-bp = Blueprint("reporting", __name__, url_prefix="/manage")
 PAGE_SIZE = 25
+MANAGERS = (Role.MANAGER, Role.ADMIN)
+
+
+def filters_from_request() -> services.Filters:
+    args = request.args
+    organisation = args.get("organisation", type=int)
+    if organisation is not None:
+        organisation_or_404(current_user, organisation)
+    role_group = args.get("role_group", type=int)
+    return services.Filters(
+        organisation=organisation,
+        sector=args.get("sector", "") if args.get("sector", "") in {s.value for s in Sector} else "",
+        ownership=args.get("ownership", "") if args.get("ownership", "") in {o.value for o in Ownership} else "",
+        job_role=args.get("job_role", "")[:120],
+        role_group=role_group if role_group in ROLE_GROUPS else None,
+        status=args.get("status", "") if args.get("status", "") in services.STATUS_FILTERS else "",
+        sort=args.get("sort", "name") if args.get("sort", "name") in services.SORTS else "name",
+        descending=args.get("order") == "desc",
+    )
+
+
+def _rows(filters: services.Filters) -> list[services.LearnerRow]:
+    return services.learner_rows(current_user, [m.slug for m in catalogue().modules], date.today(), filters)
 
 
 @bp.get("/")
-@role_required(Role.MANAGER, Role.ADMIN)
+@role_required(*MANAGERS)
 def overview() -> Any:
-    organisation_id = request.args.get("organisation", type=int)
-    if organisation_id is not None:
-        organisation_or_404(current_user, organisation_id)
-    wanted = request.args.get("status", "")
-    today = date.today()
-    all_rows = services.learner_rows(current_user, len(catalogue().modules), today)
-    rows = [r for r in all_rows if organisation_id is None or r.user.organisation_id == organisation_id]
-    if wanted == "overdue":
-        rows = [r for r in rows if r.overdue]
-    elif wanted in {s.value for s in Status}:
-        rows = [r for r in rows if r.status.value == wanted]
+    filters = filters_from_request()
+    everyone = _rows(services.Filters())
+    rows = _rows(filters) if filters != services.Filters() else everyone
     page = max(request.args.get("page", 1, type=int), 1)
     pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(page, pages)
+    modules = [(m.slug, m.title) for m in catalogue().modules]
+    by_module = services.completion_by_module(rows, modules)
+    by_month = services.completions_by_month([r.user.id for r in rows], date.today())
     return render_template(
         "reporting/overview.html",
-        summaries=services.summaries(current_user, all_rows),
+        summaries=services.summaries(current_user, everyone),
         rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         total=len(rows),
         page=page,
         pages=pages,
-        organisation_id=organisation_id,
-        wanted=wanted,
-        statuses=[s.value for s in Status if s is not Status.WAIVED] + ["overdue"],
+        filters=filters,
+        args=filters.as_args(),
+        statuses=services.STATUS_FILTERS,
+        sectors=[s.value for s in Sector],
+        ownerships=[o.value for o in Ownership],
+        job_roles=services.job_roles(current_user),
+        role_groups=ROLE_GROUPS,
+        by_module=by_module,
+        by_module_chart=bar_chart("Share of listed learners who have done each module", by_module),
+        by_month=by_month,
+        by_month_chart=column_chart("Inductions completed per month", by_month),
     )
+
+
+EXPORT_COLUMNS = [
+    "Name", "E-mail", "Organisation", "Sector", "Job role", "Role group", "Status", "Modules done",
+    "Items signed off", "Due", "Overdue", "Refresher due", "Last activity",
+]  # fmt: skip
+
+
+@bp.get("/export.csv")
+@role_required(*MANAGERS)
+def export_csv() -> Any:
+    rows = _rows(filters_from_request())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for r in rows:
+        organisation = r.user.organisation
+        writer.writerow(
+            [
+                cell(v)
+                for v in (
+                    r.user.name, r.user.email, organisation.name if organisation else "",
+                    organisation.sector if organisation else "", r.user.job_role or "", r.user.role_group or "",
+                    r.status.value, f"{r.done} of {r.total}", f"{r.items_done} of {r.items_total}",
+                    r.due.isoformat() if r.due else "", "yes" if r.overdue else "no",
+                    r.refresher_due.date().isoformat() if r.refresher_due else "",
+                    r.last_activity.date().isoformat() if r.last_activity else "",
+                )
+            ]
+        )  # fmt: skip
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="induction-{date.today().isoformat()}.csv"'},
+    )
+
+
+@bp.get("/certificates.zip")
+@role_required(*MANAGERS)
+def certificates_zip() -> Any:
+    ids = [r.user.id for r in _rows(filters_from_request())]
+    certificates = (
+        db.session.scalars(
+            select(Certificate).where(Certificate.user_id.in_(ids)).order_by(Certificate.issued_at)
+        ).all()
+        if ids
+        else []
+    )
+    buffer = io.BytesIO()
+    base = current_app.config["BASE_URL"]
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            url = base + url_for("completion.verify", code=certificate.code)
+            safe_name = "".join(c if c.isalnum() else "-" for c in certificate.learner_name).strip("-")
+            archive.writestr(f"{safe_name}-{certificate.code}.pdf", certificate_pdf(certificate, url))
+        if not certificates:
+            archive.writestr("README.txt", "None of the learners in this list has a certificate yet.\n")
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="certificates-{date.today().isoformat()}.zip"'},
+    )
+
+
+SMALL_GROUP = 5
+
+
+def suppressed(count: int) -> str:
+    """A count as shown in equality reports: small groups are never shown exactly."""
+    return "fewer than 5" if 0 < count < SMALL_GROUP else str(count)
+
+
+@bp.get("/equality")
+@role_required(*MANAGERS)
+def equality() -> Any:
+    from collections import Counter
+
+    from induction.accounts.models import EqualityMonitoring, User
+    from induction.accounts.scope import visible_learners
+    from induction.learning.forms import AGE_BANDS, DISABILITY, ETHNICITIES, PREFER_NOT, SEXES
+
+    ids = visible_learners(current_user).with_only_columns(User.id)
+    answers = db.session.scalars(select(EqualityMonitoring).where(EqualityMonitoring.user_id.in_(ids))).all()
+    learners = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    questions = [
+        ("Age", "age_band", AGE_BANDS), ("Sex", "sex", SEXES), ("Ethnic group", "ethnicity", ETHNICITIES),
+        ("Disability", "disability", DISABILITY),
+    ]  # fmt: skip
+    tables = []
+    for title, attribute, values in questions:
+        counts = Counter(getattr(a, attribute) for a in answers)
+        counts[PREFER_NOT] += learners - len(answers)  # not answering is not saying
+        tables.append((title, [(v[0].upper() + v[1:], suppressed(counts.get(v, 0))) for v in values]))
+    return render_template("reporting/equality.html", tables=tables, learners=suppressed(learners))

@@ -1,0 +1,1 @@
+"""Administration: organisations, people and their roles."""

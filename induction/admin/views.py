@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+
+from induction.accounts.decorators import role_required
+from induction.accounts.invitations import link_for, send_invitation
+from induction.accounts.models import Organisation, Role, User
+from induction.admin.forms import OrganisationForm, UserForm
+from induction.extensions import db
+from induction.formtools import options
+from induction.mail import MailError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def organisations() -> Any:
+    rows = db.session.execute(
+        select(Organisation, func.count(User.id))
+        .outerjoin(User, (User.organisation_id == Organisation.id) & (User.role == Role.LEARNER.value))
+        .group_by(Organisation.id)
+        .order_by(Organisation.name)
+    ).all()
+    return render_template("admin/organisations.html", rows=rows)
+
+
+def _name_taken(name: str, exclude: int | None = None) -> bool:
+    query = select(func.count()).select_from(Organisation).where(func.lower(Organisation.name) == name.lower())
+    if exclude is not None:
+        query = query.where(Organisation.id != exclude)
+    return bool(db.session.scalar(query))
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"], defaults={"organisation_id": None})
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation(organisation_id: int | None) -> Any:
+    found = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation_id and found is None:
+        abort(404)
+    form = OrganisationForm(obj=found)
+    if form.validate_on_submit():
+        name = (form.name.data or "").strip()
+        if _name_taken(name, organisation_id):
+            form.name.errors = ["Another organisation already has that name."]
+        else:
+            if found is None:
+                found = Organisation(name=name, sector=form.sector.data, ownership=form.ownership.data)
+                db.session.add(found)
+            form.populate_obj(found)
+            found.name = name
+            db.session.commit()
+            flash(f"Saved {found.name}.", "success")
+            return redirect(url_for("admin.organisations"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/organisation.html", form=form, organisation=found), status
+
+
+@bp.get("/users")
+@role_required(Role.ADMIN)
+def users() -> Any:
+    search = (request.args.get("q") or "").strip()[:100]
+    role = request.args.get("role", "")
+    query = select(User).order_by(User.name, User.id)
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    people = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    args = {k: v for k, v in {"q": search, "role": role}.items() if v}
+    return render_template(
+        "admin/users.html", people=people, total=total, page=page, pages=pages, args=args, search=search,
+        role=role, roles=[r.value for r in Role],
+    )  # fmt: skip
+
+
+@bp.route("/users/new", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user(user_id: int | None) -> Any:
+    found = db.session.get(User, user_id) if user_id else None
+    if user_id and found is None:
+        abort(404)
+    form = UserForm(obj=found)
+    pairs = [(o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+    form.organisation.choices = options([(0, "None"), *pairs])
+    form.managed.choices = options(pairs)
+    if request.method == "GET" and found is not None:
+        form.organisation.data = found.organisation_id or 0
+        form.managed.data = [o.id for o in found.managed]
+    if form.validate_on_submit():
+        problem = _user_problem(form, found)
+        if problem:
+            field, message = problem
+            form[field].errors = [message]
+        else:
+            created = found is None
+            found = _save_user(form, found)
+            db.session.commit()
+            flash(f"Saved {found.name}.", "success")
+            if created:
+                try:
+                    send_invitation(found)
+                except MailError:
+                    flash(f"The e-mail could not be sent. Give {found.name} this link: {link_for(found)}", "info")
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user.html", form=form, person=found), status
+
+
+def _user_problem(form: UserForm, found: User | None) -> tuple[str, str] | None:
+    email = (form.email.data or "").strip().lower()
+    query = select(func.count()).select_from(User).where(func.lower(User.email) == email)
+    if found is not None:
+        query = query.where(User.id != found.id)
+    if db.session.scalar(query):
+        return "email", "Someone else already has an account with that e-mail address."
+    if form.role.data == Role.LEARNER.value and not form.organisation.data:
+        return "organisation", "A learner belongs to one organisation: choose it."
+    if form.role.data == Role.MANAGER.value and not form.managed.data:
+        return "managed", "Choose at least one organisation for the manager."
+    return None
+
+
+def _save_user(form: UserForm, found: User | None) -> User:
+    organisations = {o.id: o for o in db.session.scalars(select(Organisation))}
+    if found is None:
+        found = User(email="", name="", password_hash=None)
+        db.session.add(found)
+    found.name = (form.name.data or "").strip()
+    found.email = (form.email.data or "").strip()
+    found.role = form.role.data or Role.LEARNER.value
+    found.active = bool(form.active.data)
+    learner = found.role == Role.LEARNER.value
+    found.organisation_id = form.organisation.data if learner else None
+    found.job_role = (form.job_role.data or "").strip() or None if learner else None
+    found.managed = [organisations[i] for i in form.managed.data or []] if found.role == Role.MANAGER.value else []
+    db.session.flush()
+    return found

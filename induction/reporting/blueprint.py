@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("reporting", __name__, url_prefix="/manage")

@@ -1,0 +1,181 @@
+"""A learner's page for their manager: plan, items, modules, attempts, statements; and the actions on them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from induction.accounts.decorators import role_required
+from induction.accounts.scope import learner_or_404
+from induction.content import catalogue
+from induction.extensions import db
+from induction.formtools import options
+from induction.learning import progress
+from induction.learning import services as learning
+from induction.learning.models import QuizAttempt
+from induction.plans import services as plans
+from induction.plans.items import items_with_progress
+from induction.plans.models import InductionItem, Waiver
+from induction.reporting.blueprint import bp
+from induction.reporting.forms import AttemptsForm, DueDateForm, WaiverForm
+from induction.reporting.views import MANAGERS
+from induction.xapi.models import StatementRecord
+
+TIMELINE = 50
+
+
+def _forms(learner: Any) -> dict[str, Any]:
+    content = catalogue()
+    waiver = WaiverForm(prefix="waive")
+    waiver.module.choices = options([("", "Choose a module")] + [(m.slug, m.title) for m in content.modules])
+    attempts = AttemptsForm(prefix="attempts")
+    attempts.quiz.choices = options((m.quiz_slug, m.title) for m in content.modules)
+    due = DueDateForm(prefix="due")
+    if request.method == "GET":
+        due.due_date.data = plans.due_date(learner)
+    return {"waiver_form": waiver, "attempts_form": attempts, "due_form": due}
+
+
+def _page(learner: Any, status: int = 200, **forms: Any) -> Any:
+    content = catalogue()
+    rows = progress.progress_rows(learner.id)
+    statements = db.session.scalars(
+        select(StatementRecord)
+        .where(StatementRecord.user_id == learner.id)
+        .order_by(StatementRecord.seq.desc())
+        .limit(TIMELINE)
+    ).all()
+    attempts = db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == learner.id, QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at)
+    ).all()
+    waivers = {
+        w.module_slug: w
+        for w in db.session.scalars(select(Waiver).where(Waiver.user_id == learner.id, Waiver.undone_at.is_(None)))
+    }
+    context = _forms(learner)
+    context.update(forms)
+    return render_template(
+        "reporting/learner.html",
+        learner=learner,
+        plan=plans.plan_of(learner),
+        due=plans.due_date(learner),
+        items=items_with_progress(learner),
+        modules=[(m, progress.status_of(rows.get(m.slug)), rows.get(m.slug)) for m in content.modules],
+        waivers=waivers,
+        attempts=attempts,
+        allowed={m.quiz_slug: learning.attempts_allowed(learner.id, content.quiz_for(m)) for m in content.modules},
+        timeline=[(s, json.loads(s.body)) for s in statements],
+        **context,
+    ), status
+
+
+@bp.get("/learners/<int:learner_id>")
+@role_required(*MANAGERS)
+def learner(learner_id: int) -> Any:
+    return _page(learner_or_404(current_user, learner_id))
+
+
+def _back(learner_id: int) -> Any:
+    return redirect(url_for("reporting.learner", learner_id=learner_id))
+
+
+@bp.post("/learners/<int:learner_id>/due-date")
+@role_required(*MANAGERS)
+def change_due_date(learner_id: int) -> Any:
+    person = learner_or_404(current_user, learner_id)
+    form = DueDateForm(prefix="due")
+    if not form.validate_on_submit():
+        return _page(person, 400, due_form=form)
+    try:
+        plans.set_due_date(current_user, person, form.due_date.data, form.reason.data or "")  # type: ignore[arg-type]
+    except plans.PlanError as error:
+        form.due_date.errors = [str(error)]
+        return _page(person, 400, due_form=form)
+    db.session.commit()
+    flash(f"The due date is now {form.due_date.data:%-d %B %Y}. Agree the changed plan with {person.name}.", "success")
+    return _back(learner_id)
+
+
+@bp.post("/learners/<int:learner_id>/agree")
+@role_required(*MANAGERS)
+def agree(learner_id: int) -> Any:
+    person = learner_or_404(current_user, learner_id)
+    plans.agree_plan(current_user, person)
+    db.session.commit()
+    flash(f"You have agreed {person.name}'s plan.", "success")
+    return _back(learner_id)
+
+
+@bp.post("/learners/<int:learner_id>/items/<int:item_id>/sign-off")
+@role_required(*MANAGERS)
+def sign_off(learner_id: int, item_id: int) -> Any:
+    person = learner_or_404(current_user, learner_id)
+    item = db.session.get(InductionItem, item_id)
+    if item is None or not plans.applies_to(item, person):
+        abort(404)
+    try:
+        certificate = plans.sign_off_item(current_user, person, item, catalogue())
+    except plans.PlanError as error:
+        flash(str(error), "info")
+        return _back(learner_id)
+    db.session.commit()
+    flash(f"Signed off: {item.title}.", "success")
+    if certificate is not None:
+        flash(f"{person.name} has completed their induction; the certificate has been issued.", "success")
+    return _back(learner_id)
+
+
+@bp.post("/learners/<int:learner_id>/waive")
+@role_required(*MANAGERS)
+def waive(learner_id: int) -> Any:
+    person = learner_or_404(current_user, learner_id)
+    forms = _forms(person)
+    form = forms["waiver_form"]
+    module = catalogue().module(form.module.data or "") if form.validate_on_submit() else None
+    if module is None:
+        if not form.errors:
+            form.module.errors = ["Choose the module to waive."]
+        return _page(person, 400, waiver_form=form)
+    try:
+        plans.waive(current_user, person, module, form.reason.data or "", catalogue())
+    except plans.PlanError as error:
+        form.module.errors = [str(error)]
+        return _page(person, 400, waiver_form=form)
+    db.session.commit()
+    flash(f"{module.title} is waived for {person.name}.", "success")
+    return _back(learner_id)
+
+
+@bp.route("/learners/<int:learner_id>/waivers/<int:waiver_id>/undo", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def undo_waiver(learner_id: int, waiver_id: int) -> Any:
+    person = learner_or_404(current_user, learner_id)
+    waiver = db.session.get(Waiver, waiver_id)
+    if waiver is None or waiver.user_id != person.id or waiver.undone_at is not None:
+        abort(404)
+    module = catalogue().module(waiver.module_slug)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render_template("reporting/confirm_undo.html", learner=person, waiver=waiver, module=module)
+    plans.undo_waiver(current_user, person, waiver, catalogue())
+    db.session.commit()
+    flash("The waiver is undone. The module counts as not done until the learner completes it.", "success")
+    return _back(learner_id)
+
+
+@bp.post("/learners/<int:learner_id>/attempts")
+@role_required(*MANAGERS)
+def allow_attempts(learner_id: int) -> Any:
+    person = learner_or_404(current_user, learner_id)
+    form = _forms(person)["attempts_form"]
+    if not form.validate_on_submit():
+        return _page(person, 400, attempts_form=form)
+    learning.allow_more_attempts(person.id, form.quiz.data, form.extra.data, current_user.id)
+    db.session.commit()
+    flash(f"{person.name} may try that quiz {form.extra.data} more time(s).", "success")
+    return _back(learner_id)

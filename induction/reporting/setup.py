@@ -1,0 +1,145 @@
+"""Managers set up induction for their organisations: items, and the learners themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from induction.accounts.decorators import role_required
+from induction.accounts.invitations import link_for, send_invitation
+from induction.accounts.models import User
+from induction.accounts.scope import organisation_or_404, visible_organisations
+from induction.extensions import db
+from induction.formtools import options
+from induction.mail import MailError
+from induction.plans.models import InductionItem
+from induction.reporting import people
+from induction.reporting.blueprint import bp
+from induction.reporting.forms import ImportForm, ItemForm, LearnerForm
+from induction.reporting.views import MANAGERS
+
+
+def _organisation_choices() -> list[SelectChoice]:
+    return options((o.id, o.name) for o in db.session.scalars(visible_organisations(current_user)))
+
+
+@bp.route("/organisations/<int:organisation_id>/items", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def items(organisation_id: int) -> Any:
+    organisation = organisation_or_404(current_user, organisation_id)
+    form = ItemForm()
+    status = 200
+    if form.validate_on_submit():
+        item = InductionItem(
+            organisation_id=organisation.id,
+            title=(form.title.data or "").strip(),
+            description=(form.description.data or "").strip(),
+            job_role=(form.job_role.data or "").strip() or None,
+        )
+        db.session.add(item)
+        db.session.commit()
+        flash(f"Added: {item.title}.", "success")
+        return redirect(url_for("reporting.items", organisation_id=organisation.id))
+    if request.method == "POST":
+        status = 400
+    listed = db.session.scalars(
+        select(InductionItem)
+        .where(InductionItem.organisation_id == organisation.id, InductionItem.active.is_(True))
+        .order_by(InductionItem.job_role.is_not(None), InductionItem.job_role, InductionItem.id)
+    ).all()
+    return render_template("reporting/items.html", organisation=organisation, items=listed, form=form), status
+
+
+@bp.route("/organisations/<int:organisation_id>/items/<int:item_id>/remove", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def remove_item(organisation_id: int, item_id: int) -> Any:
+    organisation = organisation_or_404(current_user, organisation_id)
+    item = db.session.get(InductionItem, item_id)
+    if item is None or item.organisation_id != organisation.id or not item.active:
+        abort(404)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render_template("reporting/confirm_remove_item.html", organisation=organisation, item=item)
+    item.active = False  # kept, so sign-offs already given stay on record
+    db.session.commit()
+    flash(f"Removed: {item.title}. Sign-offs already given stay on the learners' records.", "success")
+    return redirect(url_for("reporting.items", organisation_id=organisation.id))
+
+
+def _invite(user: User) -> None:
+    try:
+        send_invitation(user)
+        flash(f"{user.name} has been e-mailed a link to set their password.", "success")
+    except MailError:
+        flash(f"The e-mail to {user.email} could not be sent. Give them this link instead: {link_for(user)}", "info")
+
+
+@bp.route("/learners/new", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def add_learner() -> Any:
+    form = LearnerForm()
+    form.organisation.choices = _organisation_choices()
+    status = 200
+    if form.validate_on_submit():
+        organisation = organisation_or_404(current_user, form.organisation.data)  # type: ignore[arg-type]
+        if people.email_taken(form.email.data or ""):
+            form.email.errors = ["Someone already has an account with that e-mail address."]
+            return render_template("reporting/add_learner.html", form=form), 400
+        user = people.add_learner(
+            organisation,
+            people.NewLearner(
+                0, (form.name.data or "").strip(), (form.email.data or "").strip(), (form.job_role.data or "").strip(),
+                form.role_group.data, form.start_date.data,  # type: ignore[arg-type]
+            ),
+        )  # fmt: skip
+        db.session.commit()
+        _invite(user)
+        return redirect(url_for("reporting.learner", learner_id=user.id))
+    if request.method == "POST":
+        status = 400
+    return render_template("reporting/add_learner.html", form=form), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def import_learners() -> Any:
+    form = ImportForm()
+    form.organisation.choices = _organisation_choices()
+    if not form.validate_on_submit():
+        return render_template("reporting/import.html", form=form, check=None), 400 if request.method == "POST" else 200
+    organisation = organisation_or_404(current_user, form.organisation.data)  # type: ignore[arg-type]
+    data = form.file.data.read()
+    check = people.check_csv(data)
+    mode = request.form.get("mode", "all")
+    if check.problems and (mode != "good" or not check.good):
+        return render_template("reporting/import.html", form=form, check=check, organisation=organisation), 400
+    added = [people.add_learner(organisation, new) for new in check.good]
+    db.session.commit()
+    sent = 0
+    for user in added:
+        try:
+            send_invitation(user)
+            sent += 1
+        except MailError:
+            continue
+    skipped = f" {len(check.problems)} row(s) with problems were left out." if check.problems else ""
+    unsent = (
+        f" {len(added) - sent} e-mail(s) could not be sent; send links from each learner's page."
+        if sent < len(added)
+        else ""
+    )
+    flash(f"Imported {len(added)} learner(s) into {organisation.name}.{skipped}{unsent}", "success")
+    return redirect(url_for("reporting.overview", organisation=organisation.id))
+
+
+@bp.post("/learners/<int:learner_id>/invite")
+@role_required(*MANAGERS)
+def reinvite(learner_id: int) -> Any:
+    from induction.accounts.scope import learner_or_404
+
+    person = learner_or_404(current_user, learner_id)
+    _invite(person)
+    return redirect(url_for("reporting.learner", learner_id=person.id))

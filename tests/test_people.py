@@ -1,0 +1,210 @@
+"""Adding learners (form and CSV), sign-in links, and reminders, with a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from induction.accounts.models import User
+from induction.extensions import db
+from induction.reminders.models import ReminderSent
+from induction.reminders.services import send_reminders
+
+from .conftest import csrf_from
+from .mailbox import Mailbox, free_port
+
+GOOD_CSV = (
+    "name,email,job role,role group,start date\n"
+    "Asha Khan,asha@example.org,Youth worker,1,2026-09-01\n"
+    "Ben Ola,ben@example.org,Coach,2,2026-09-08\n"
+)
+
+
+@pytest.fixture
+def app_config(mailbox: Mailbox) -> dict[str, Any]:
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": mailbox.port}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def setting(make: Any) -> dict[str, Any]:
+    club = make.organisation("Northside Youth Project", "youth", ownership="voluntary")
+    elsewhere = make.organisation("Elsewhere", "health")
+    return {"club": club, "elsewhere": elsewhere, "manager": make.manager(club, email="boss@example.org")}
+
+
+def upload(client: Any, organisation: int, content: str, mode: str = "all") -> Any:
+    import io
+
+    page = client.get("/manage/import").get_data(as_text=True)
+    return client.post(
+        "/manage/import",
+        data={
+            "csrf_token": csrf_from(page),
+            "organisation": organisation,
+            "mode": mode,
+            "file": (io.BytesIO(content.encode()), "people.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def learners() -> list[str]:
+    return sorted(db.session.scalars(select(User.email).where(User.role == "learner")))
+
+
+def test_a_good_file_imports_everyone_and_emails_each_a_link(
+    client: Any, auth: Any, setting: Any, mailbox: Mailbox
+) -> None:
+    auth.sign_in(setting["manager"])
+    response = upload(client, setting["club"].id, GOOD_CSV)
+    assert response.status_code == 302
+    assert learners() == ["asha@example.org", "ben@example.org"]
+    asha = db.session.scalar(select(User).where(User.email == "asha@example.org"))
+    assert asha is not None and asha.job_role == "Youth worker" and asha.start_date == date(2026, 9, 1)
+    assert asha.password_hash is None
+    messages = mailbox.to("asha@example.org")
+    assert len(messages) == 1
+    link = re.search(r"http://induction.test(/set-password/\S+)", Mailbox.body(messages[0]))
+    assert link
+    auth.sign_out()
+    page = client.get(link.group(1)).get_data(as_text=True)
+    assert "Set your password" in page
+    set_it = client.post(
+        link.group(1),
+        data={"csrf_token": csrf_from(page), "new": "river stone lantern", "confirm": "river stone lantern"},
+    )
+    assert set_it.status_code == 302
+    assert auth.sign_in("asha@example.org", "river stone lantern").status_code == 302
+    auth.sign_out()
+    used = client.get(link.group(1))
+    assert used.status_code == 400 and "already been used" in used.get_data(as_text=True)
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_says_where(client: Any, auth: Any, setting: Any, make: Any) -> None:
+    make.learner(setting["club"], email="taken@example.org")
+    bad = GOOD_CSV + (
+        "Cara,not-an-email,Coach,1,2026-09-01\n"
+        "Dan,dan@example.org,Coach,9,2026-09-01\n"
+        "Eve,eve@example.org,Coach,1,01/09/2026\n"
+        "Fay,asha@example.org,Coach,1,2026-09-01\n"
+        "Gil,taken@example.org,Coach,1,2026-09-01\n"
+        "Hal,hal@example.org\n"
+        "=cmd|' /C calc'!A0,ivy@example.org,Coach,1,2026-09-01\n"
+    )
+    auth.sign_in(setting["manager"])
+    before = learners()
+    response = upload(client, setting["club"].id, bad)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for expected in (
+        "Line 4: &#39;not-an-email&#39; is not an e-mail address",
+        "Line 5: the role group must be a number from 1 to 8, not &#39;9&#39;",
+        "Line 6: the start date must be a date like 2026-09-01, not &#39;01/09/2026&#39;",
+        "Line 7: asha@example.org is also on line 2",
+        "Line 8: taken@example.org already has an account",
+        "Line 9: expected 5 columns, found 2",
+    ):
+        assert expected in page, expected
+    assert learners() == before
+    partial = upload(client, setting["club"].id, bad, mode="good")
+    assert partial.status_code == 302
+    assert "asha@example.org" in learners() and "ivy@example.org" in learners() and "dan@example.org" not in learners()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("email,name\nx,y\n", "The first row must be the heading"),
+        ("name,email,job role,role group,start date\n", "The file has no learners"),
+    ],
+)
+def test_files_that_are_not_learner_lists_are_refused(
+    client: Any, auth: Any, setting: Any, content: str, message: str
+) -> None:
+    auth.sign_in(setting["manager"])
+    response = upload(client, setting["club"].id, content)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_importing_into_another_organisation_is_refused(client: Any, auth: Any, setting: Any) -> None:
+    auth.sign_in(setting["manager"])
+    response = upload(client, setting["elsewhere"].id, GOOD_CSV)
+    assert response.status_code == 400  # not one of the form's choices
+    assert learners() == []
+
+
+def test_adding_one_learner_with_the_form(client: Any, auth: Any, setting: Any, mailbox: Mailbox) -> None:
+    auth.sign_in(setting["manager"])
+    page = client.get("/manage/learners/new").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_from(page),
+        "name": "Zed Zee",
+        "email": "zed@example.org",
+        "organisation": setting["club"].id,
+        "job_role": "Volunteer",
+        "role_group": "1",
+        "start_date": "2026-11-02",
+    }
+    assert client.post("/manage/learners/new", data=data).status_code == 302
+    assert len(mailbox.to("zed@example.org")) == 1
+    again = client.post("/manage/learners/new", data=data)
+    assert again.status_code == 400
+    assert "already has an account" in again.get_data(as_text=True)
+
+
+def test_when_mail_fails_the_manager_gets_the_link(client: Any, auth: Any, setting: Any, app: Any) -> None:
+    app.config["SMTP_PORT"] = free_port()  # nothing listens there
+    auth.sign_in(setting["manager"])
+    page = client.get("/manage/learners/new").get_data(as_text=True)
+    response = client.post(
+        "/manage/learners/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "name": "Una",
+            "email": "una@example.org",
+            "organisation": setting["club"].id,
+            "job_role": "Volunteer",
+            "role_group": "1",
+            "start_date": "2026-11-02",
+        },
+        follow_redirects=True,
+    )
+    assert "could not be sent" in response.get_data(as_text=True)
+    assert "/set-password/" in response.get_data(as_text=True)
+
+
+def test_reminders_are_sent_once_per_condition(app: Any, make: Any, setting: Any, mailbox: Mailbox) -> None:
+    today = date(2026, 11, 25)
+    club = setting["club"]
+    overdue = make.learner(club, email="late@example.org", start_date=today - timedelta(weeks=20))
+    soon = make.learner(club, email="soon@example.org", start_date=today - timedelta(weeks=12) + timedelta(days=3))
+    make.learner(club, email="fresh@example.org", start_date=today)
+    first = send_reminders(today)
+    assert len(mailbox.to("late@example.org")) == 1
+    assert "overdue" in mailbox.to("late@example.org")[0]["Subject"]
+    assert "due soon" in mailbox.to("soon@example.org")[0]["Subject"]
+    assert mailbox.to("fresh@example.org") == []
+    summary = mailbox.to("boss@example.org")
+    assert len(summary) == 1 and "late@example.org" not in Mailbox.body(summary[0])
+    assert "Northside Youth Project: 3 learners" in Mailbox.body(summary[0])
+    assert first.sent == 3
+    second = send_reminders(today)
+    assert second.sent == 0 and second.skipped == 3
+    assert len(mailbox.messages) == 3
+    assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 3
+    assert overdue.id and soon.id
+
+
+def test_a_reminder_that_cannot_be_sent_goes_next_time(app: Any, make: Any, setting: Any, mailbox: Mailbox) -> None:
+    today = date(2026, 11, 25)
+    make.learner(setting["club"], email="late@example.org", start_date=today - timedelta(weeks=20))
+    real_port = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = free_port()
+    assert send_reminders(today).failed == 2
+    app.config["SMTP_PORT"] = real_port
+    assert send_reminders(today).sent == 2
