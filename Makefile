@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app induction
 export FLASK_APP := induction
 
-.PHONY: run test install install-test check-content lint typecheck pytest pytest-sqlite pytest-postgres system-packages bench clean
+.PHONY: run test install install-test check-content pytest-sqlite pytest-postgres system-packages ralph bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ $(VENV)/.test-installed: requirements-dev.txt $(VENV)/.run-installed
 
 install: $(VENV)/.run-installed
 
-install-test: $(VENV)/.test-installed system-packages
+install-test: $(VENV)/.test-installed system-packages ralph
+
+## Ralph, the external LRS the forwarding tests send to, in a venv of its own.
+.venv-ralph/bin/ralph:
+	$(PYTHON) -m venv .venv-ralph
+	.venv-ralph/bin/pip install -q 'ralph-malph[lrs,cli]' requests uvicorn
+
+ralph: .venv-ralph/bin/ralph
 
 ## make run: install, create or upgrade the SQLite database, load demo data if new, serve.
 run: install
@@ -66,4 +73,4 @@ bench: install-test
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-ralph instance .pytest_cache .mypy_cache .ruff_cache

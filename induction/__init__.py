@@ -52,23 +52,30 @@ def _register_blueprints(app: Flask) -> None:
     from induction.accounts.views import bp as accounts
     from induction.admin.views import bp as admin
     from induction.completion.views import bp as completion
+    from induction.extensions import csrf
     from induction.learning import plan_views  # noqa: F401 - adds the plan pages to the learning blueprint
     from induction.learning.views import bp as learning
     from induction.reporting import learners, setup, views  # noqa: F401 - they add routes to the blueprint
     from induction.reporting.blueprint import bp as reporting
     from induction.reporting.trainer import bp as trainer
+    from induction.xapi import documents, lrs  # noqa: F401 - they add the LRS resources to the blueprint
+    from induction.xapi.admin import bp as xapi_admin
+    from induction.xapi.http import bp as xapi
 
-    for blueprint in (accounts, learning, completion, reporting, trainer, admin):
+    for blueprint in (accounts, learning, completion, reporting, trainer, admin, xapi, xapi_admin):
         app.register_blueprint(blueprint)
+    csrf.exempt(xapi)  # xAPI clients use HTTP Basic auth, never the session cookie
 
 
 def _register_commands(app: Flask) -> None:
     from induction.commands import demo, progress_group
     from induction.reminders.cli import reminders
+    from induction.xapi.cli import xapi_group
 
     app.cli.add_command(demo)
     app.cli.add_command(progress_group)
     app.cli.add_command(reminders)
+    app.cli.add_command(xapi_group)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -39,6 +39,10 @@ class Config:
     LRS_ENDPOINT: str
     LRS_KEY: str
     LRS_SECRET: str
+    LRS_BATCH_SIZE: int
+    LRS_RETRY_BASE_SECONDS: float
+    LRS_RETRY_MAX_SECONDS: float
+    LRS_STATEMENT_LIMIT: int
     SMTP_HOST: str
     SMTP_PORT: int
     MAIL_FROM: str
@@ -70,6 +74,10 @@ class Config:
             LRS_ENDPOINT=os.environ.get("LRS_ENDPOINT", ""),
             LRS_KEY=os.environ.get("LRS_KEY", ""),
             LRS_SECRET=os.environ.get("LRS_SECRET", ""),
+            LRS_BATCH_SIZE=int(os.environ.get("LRS_BATCH_SIZE", "50")),
+            LRS_RETRY_BASE_SECONDS=float(os.environ.get("LRS_RETRY_BASE_SECONDS", "2")),
+            LRS_RETRY_MAX_SECONDS=float(os.environ.get("LRS_RETRY_MAX_SECONDS", "300")),
+            LRS_STATEMENT_LIMIT=int(os.environ.get("LRS_STATEMENT_LIMIT", "100")),
             SMTP_HOST=os.environ.get("SMTP_HOST", "localhost"),
             SMTP_PORT=int(os.environ.get("SMTP_PORT", "25")),
             MAIL_FROM=os.environ.get("MAIL_FROM", "induction@localhost"),

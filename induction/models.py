@@ -5,9 +5,21 @@ from induction.completion.models import Certificate
 from induction.learning.models import AttemptAllowance, Evaluation, ModuleProgress, QuizAttempt
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.reminders.models import ReminderSent
-from induction.xapi.models import StatementRecord
+from induction.xapi.models import (
+    ActivityDefinition,
+    ForwardItem,
+    LrsClient,
+    StatementLink,
+    StatementRecord,
+    XapiDocument,
+)
 
 __all__ = [
+    "ActivityDefinition",
+    "ForwardItem",
+    "LrsClient",
+    "StatementLink",
+    "XapiDocument",
     "AttemptAllowance",
     "Certificate",
     "EqualityMonitoring",

@@ -24,7 +24,14 @@ MANAGER_PAGES = [
     "/manage/equality",
 ]
 TRAINER_PAGES = ["/trainer/"]
-ADMIN_PAGES = ["/admin/", "/admin/users", "/admin/users/new", "/admin/organisations/new"]
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/organisations/new",
+    "/admin/xapi/clients",
+    "/admin/xapi/forwarding",
+]
 
 
 @pytest.mark.parametrize(

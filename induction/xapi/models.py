@@ -1,10 +1,10 @@
-"""The append-only statements table: the source of truth for every learning event."""
+"""The append-only statements table (the source of truth for every learning event) and the LRS's own tables."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from induction.accounts.models import utcnow
@@ -32,3 +32,87 @@ class StatementRecord(db.Model):  # type: ignore[name-defined,misc]
     voided: Mapped[bool] = mapped_column(default=False)
     voids: Mapped[str | None] = mapped_column(String(36))
     body: Mapped[str] = mapped_column(Text)
+
+
+class StatementLink(db.Model):  # type: ignore[name-defined,misc]
+    """What a statement mentions, for the GET filters: `kind` is one of
+    agent (actor, or object when an Agent or Group, with group members), related_agent,
+    activity (the object), related_activity, or ref (the statement a StatementRef object targets)."""
+
+    __tablename__ = "xapi_statement_links"
+    __table_args__ = (Index("ix_xapi_statement_links_kind_value", "kind", "value", "statement_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_seq: Mapped[int] = mapped_column(ForeignKey("statements.seq", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(300))
+
+
+class LrsClient(db.Model):  # type: ignore[name-defined,misc]
+    """Credentials an admin issued for another system to use the LRS with HTTP Basic auth."""
+
+    __tablename__ = "xapi_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    read_only: Mapped[bool] = mapped_column(default=False)
+    # JSON list of organisation ids the client is limited to; empty means every organisation.
+    organisation_ids: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class XapiDocument(db.Model):  # type: ignore[name-defined,misc]
+    """A State, Activity Profile or Agent Profile document.
+
+    `scope` is a digest of (kind, activity, agent, registration) so that one short unique
+    index covers every resource; the parts are kept too, for listing and multi-delete."""
+
+    __tablename__ = "xapi_documents"
+    __table_args__ = (UniqueConstraint("scope", "doc_id", name="uq_xapi_documents_scope_doc_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    activity_id: Mapped[str | None] = mapped_column(Text)
+    agent_key: Mapped[str | None] = mapped_column(String(600))
+    registration: Mapped[str | None] = mapped_column(String(36))
+    doc_id: Mapped[str] = mapped_column(String(600))
+    content_type: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(40))
+    updated: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActivityDefinition(db.Model):  # type: ignore[name-defined,misc]
+    """The LRS's canonical definition of an activity, merged from the statements it receives."""
+
+    __tablename__ = "xapi_activities"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    iri: Mapped[str] = mapped_column(Text)
+    definition: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class ForwardItem(db.Model):  # type: ignore[name-defined,misc]
+    """One statement waiting to be sent to the external LRS (a transactional outbox row).
+
+    Rows are deleted once the external LRS has the statement; a refused one is parked
+    with the LRS's reason until an admin retries it."""
+
+    __tablename__ = "xapi_outbox"
+    __table_args__ = (Index("ix_xapi_outbox_waiting", "parked", "next_attempt_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_seq: Mapped[int] = mapped_column(ForeignKey("statements.seq", ondelete="CASCADE"))
+    statement_id: Mapped[str] = mapped_column(String(36))
+    actor_key: Mapped[str] = mapped_column(String(600), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    parked: Mapped[bool] = mapped_column(default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
 from tincan import (
     Activity,
     ActivityDefinition,
@@ -26,8 +25,8 @@ from tincan import (
     Verb,
 )
 
-from induction.accounts.models import User
-from induction.extensions import db
+from induction.accounts.models import User, utcnow
+from induction.xapi import store as lrs_store
 from induction.xapi.models import StatementRecord
 
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -155,22 +154,12 @@ def parse_timestamp(value: str) -> datetime:
 
 
 def store(data: dict[str, Any], user_id: int | None, actor_key: str) -> StatementRecord:
-    """Add the statement to the session (flushed, not committed) and return its row."""
-    obj = data["object"]
-    record = StatementRecord(
-        id=data["id"],
-        user_id=user_id,
-        actor_key=actor_key,
-        verb_id=data["verb"]["id"],
-        object_id=obj["id"],
-        registration=(data.get("context") or {}).get("registration"),
-        timestamp=parse_timestamp(data["timestamp"]),
-        voids=obj["id"] if data["verb"]["id"] == VOIDED else None,
-        body=json.dumps(data, separators=(",", ":"), sort_keys=True),
-    )
-    db.session.add(record)
-    db.session.flush()
-    return record
+    """Add the statement to the session (flushed, not committed) and return its row.
+
+    The LRS sets `stored`, `authority` and `version`, writes the filter links and, when
+    forwarding is on, the outbox row, all in the caller's transaction."""
+    prepared = lrs_store.prepare(data, None, utcnow())
+    return lrs_store.store_many([lrs_store.Prepared(prepared, user_id, actor_key)])[0]
 
 
 def record(user: User, event: Event, at: datetime | None = None) -> StatementRecord:
@@ -180,4 +169,4 @@ def record(user: User, event: Event, at: datetime | None = None) -> StatementRec
 
 def mark_voided(statement_id: str) -> None:
     """Hide a statement from queries and projections; it stays in the table."""
-    db.session.execute(update(StatementRecord).where(StatementRecord.id == statement_id).values(voided=True))
+    lrs_store.void([statement_id])

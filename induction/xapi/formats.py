@@ -1,0 +1,148 @@
+"""The xAPI 1.0.3 value formats (IRIs, UUIDs, timestamps, durations, language tags) and the error they raise."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+VERSION = "1.0.3"
+
+
+class XapiError(Exception):
+    """A request the LRS refuses: `status` is the HTTP code, `field` names the part that is wrong."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_MAILTO = re.compile(r"^mailto:[^@\s:/]+@[^@\s/]+\.?[^@\s/]*$")
+_SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
+_TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$")
+_DURATION = re.compile(
+    r"^P(?=\d|T\d)(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?W)?(?:\d+(?:[.,]\d+)?D)?"
+    r"(?:T(?=\d)(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?$"
+)
+# RFC 5646 language tags, checked for the shape of each subtag (best effort, as the spec allows).
+_LANGTAG = re.compile(
+    r"^(?:(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
+    r"(?:-[A-Za-z]{4})?"
+    r"(?:-(?:[A-Za-z]{2}|\d{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"
+    r"(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?"
+    r"|[xX](?:-[A-Za-z0-9]{1,8})+"
+    r"|[iI]-[A-Za-z]{2,8}|[A-Za-z]{2,3}-[A-Za-z]{2,3}-[A-Za-z]{2,8})$"
+)
+_VERSION = re.compile(r"^1\.0(?:\.\d+)?$")
+
+
+def is_uuid(value: object) -> bool:
+    return isinstance(value, str) and bool(_UUID.match(value))
+
+
+def is_iri(value: object) -> bool:
+    """An absolute IRI: a scheme, a colon and something after it, no spaces."""
+    return isinstance(value, str) and bool(_SCHEME.match(value))
+
+
+def is_mailto(value: object) -> bool:
+    return isinstance(value, str) and bool(_MAILTO.match(value))
+
+
+def is_sha1(value: object) -> bool:
+    return isinstance(value, str) and bool(_SHA1.match(value))
+
+
+def is_duration(value: object) -> bool:
+    return isinstance(value, str) and bool(_DURATION.match(value))
+
+
+def is_language_tag(value: object) -> bool:
+    return isinstance(value, str) and bool(_LANGTAG.match(value))
+
+
+def is_version(value: object) -> bool:
+    return isinstance(value, str) and bool(_VERSION.match(value))
+
+
+def parse_timestamp(value: object, field: str) -> datetime:
+    """An ISO 8601 timestamp as naive UTC; refuses the "unknown offset" forms -00, -0000 and -00:00."""
+    if not isinstance(value, str):
+        raise XapiError("must be an ISO 8601 timestamp string", field)
+    found = _TIMESTAMP.match(value.strip())
+    if not found:
+        raise XapiError(f"{value!r} is not an ISO 8601 timestamp", field)
+    offset = found.group(8) or "Z"
+    if offset.startswith("-") and set(offset[1:].replace(":", "")) == {"0"}:
+        raise XapiError("a timestamp must not use the offset -00:00 (unknown local offset)", field)
+    fraction = (found.group(7) or ".0")[1:]
+    micro = int((fraction + "000000")[:6])
+    year, month, day, hour, minute, second = (int(found.group(i)) for i in range(1, 7))
+    try:
+        moment = datetime(year, month, day, hour, minute, second, micro)
+    except ValueError as error:
+        raise XapiError(f"{value!r} is not a valid date and time: {error}", field) from None
+    if offset not in ("Z", "z"):
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:] or "0")
+        if hours > 23 or minutes > 59:
+            raise XapiError(f"{value!r} has an impossible time zone offset", field)
+        moment -= sign * timedelta(hours=hours, minutes=minutes)
+    return moment
+
+
+def format_timestamp(moment: datetime) -> str:
+    """A naive-UTC or aware moment as an RFC 3339 UTC string with milliseconds (or microseconds when needed)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond % 1000:
+        return f"{text}.{moment.microsecond:06d}Z"
+    return f"{text}.{moment.microsecond // 1000:03d}Z"
+
+
+def check_version_header(value: str | None) -> None:
+    """Refuse a request without a supported X-Experience-API-Version (1.0, 1.0.x)."""
+    if not value:
+        raise XapiError("the X-Experience-API-Version header is required", "X-Experience-API-Version")
+    if not _VERSION.match(value.strip()):
+        raise XapiError(f"version {value!r} is not supported; this LRS speaks {VERSION}", "X-Experience-API-Version")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise XapiError(f"the property {key!r} occurs more than once", key)
+        result[key] = value
+    return result
+
+
+def loads(text: str | bytes, field: str = "body") -> Any:
+    """Parse JSON, refusing repeated properties and the non-standard NaN and Infinity."""
+
+    def _constant(name: str) -> Any:
+        raise XapiError(f"{name} is not valid JSON", field)
+
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_constant)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise XapiError(f"not valid JSON: {error}", field) from None
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def short_key(value: str) -> str:
+    """A value short enough for an index: itself up to 255 characters, else its SHA-256."""
+    return value if len(value) <= 255 else "sha256:" + hashlib.sha256(value.encode()).hexdigest()

@@ -1,0 +1,166 @@
+"""The xAPI 1.0.3 resources at /xapi/: statements, about, activities and agents (documents in documents.py)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, current_app, request
+from sqlalchemy import select
+from werkzeug.http import http_date
+
+from induction.accounts.models import User, utcnow
+from induction.extensions import db
+from induction.xapi import formats, formatting, query, services, validation
+from induction.xapi.formats import VERSION, XapiError
+from induction.xapi.http import bp, caller, current, endpoint, json_response, no_content
+from induction.xapi.models import ActivityDefinition
+
+READ = {"GET", "HEAD"}
+
+
+def _consistent_through() -> dict[str, str]:
+    return {"X-Experience-API-Consistent-Through": formats.format_timestamp(utcnow())}
+
+
+@bp.route("/about", methods=["GET", "HEAD"])
+def about() -> Response:
+    """Open to all, whatever the version header says (Communication 2.8)."""
+    return json_response({"version": [VERSION, "1.0.0"], "extensions": {}})
+
+
+@bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
+@endpoint(methods={"GET", "HEAD", "PUT", "POST"})
+def statements() -> Response:
+    xrequest = current()
+    if xrequest.method == "PUT":
+        return _put(xrequest.params, xrequest.json())
+    if xrequest.method == "POST":
+        if xrequest.params:
+            raise XapiError(f"{next(iter(xrequest.params))!r} is not a parameter of POST statements", "params")
+        batch = validation.statements(xrequest.json())
+        ids = services.save(batch, caller())
+        return json_response(ids, headers=_consistent_through())
+    return _get(xrequest.params)
+
+
+def _put(params: dict[str, str], body: Any) -> Response:
+    for name in params:
+        if name != "statementId":
+            raise XapiError(f"{name!r} is not a parameter of PUT statements", name)
+    statement_id = params.get("statementId")
+    if statement_id is None:
+        raise XapiError("statementId is required", "statementId")
+    if not formats.is_uuid(statement_id):
+        raise XapiError("must be a UUID", "statementId")
+    if isinstance(body, list):
+        raise XapiError("PUT takes one statement, not an array", "body")
+    validation.statement(body)
+    if "id" in body and body["id"].lower() != statement_id.lower():
+        raise XapiError("the statement's id differs from the statementId parameter", "id")
+    services.save([{**body, "id": statement_id}], caller())
+    return no_content(_consistent_through())
+
+
+def _get(params: dict[str, str]) -> Response:
+    single = query.SINGLE & params.keys()
+    if single:
+        if len(single) > 1:
+            raise XapiError("use statementId or voidedStatementId, not both", "voidedStatementId")
+        name = single.pop()
+        for other in params:
+            if other not in (name, "format", "attachments"):
+                raise XapiError(f"{other!r} cannot be used with {name}", other)
+        fmt, attachments = query.output_format(params), query.boolean(params, "attachments")
+        if not formats.is_uuid(params[name]):
+            raise XapiError("must be a UUID", name)
+        row = services.stored_statement(params[name], voided=name == "voidedStatementId", caller=caller())
+        if row is None:
+            raise XapiError(
+                "no statement has this id" if name == "statementId" else "no voided statement has this id", name, 404
+            )
+        body: Any = row.body
+        if fmt != "exact":
+            body = formatting.render([json.loads(row.body)], fmt, request.headers.get("Accept-Language"))[0]
+        headers = {**_consistent_through(), "Last-Modified": _http_date(row.stored)}
+        return _statement_response(body, attachments, headers)
+    found = query.parse(params, current_app.config.get("LRS_STATEMENT_LIMIT", 100))
+    rows, more = query.run(found, caller().organisation_ids)
+    link = json.dumps(f"{request.script_root}/xapi/statements?more={more}" if more else "")
+    if found.format == "exact":  # the stored JSON is what we send: no need to parse it
+        bodies = ",".join(r.body for r in rows)
+    else:
+        rendered = formatting.render(
+            [json.loads(r.body) for r in rows], found.format, request.headers.get("Accept-Language")
+        )
+        bodies = ",".join(json.dumps(b, ensure_ascii=False) for b in rendered)
+    result = f'{{"statements":[{bodies}],"more":{link}}}'
+    headers = _consistent_through()
+    if rows:
+        headers["Last-Modified"] = _http_date(max(r.stored for r in rows))
+    return _statement_response(result, found.attachments, headers)
+
+
+def _http_date(moment: datetime) -> str:
+    return http_date(moment.replace(tzinfo=UTC))
+
+
+def _statement_response(body: Any, attachments: bool, headers: dict[str, str]) -> Response:
+    """JSON, or with attachments=true the multipart form; this LRS holds no attachment data
+    (it takes fileUrl attachments only), so the multipart answer has the statements part alone."""
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    if not attachments:
+        return Response(text, mimetype="application/json", headers=headers)
+    boundary = uuid.uuid4().hex
+    payload = f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    return Response(payload, mimetype=f'multipart/mixed; boundary="{boundary}"', headers=headers)
+
+
+@bp.route("/activities", methods=["GET", "HEAD"])
+@endpoint(methods=READ)
+def activities() -> Response:
+    params = current().params
+    for name in params:
+        if name != "activityId":
+            raise XapiError(f"{name!r} is not a parameter of the Activities resource", name)
+    iri = params.get("activityId")
+    if iri is None:
+        raise XapiError("activityId is required", "activityId")
+    if not formats.is_iri(iri):
+        raise XapiError("must be an absolute IRI", "activityId")
+    row = db.session.get(ActivityDefinition, formats.short_key(iri))
+    activity: dict[str, Any] = {"objectType": "Activity", "id": iri}
+    if row is not None and row.definition != "{}":
+        activity["definition"] = json.loads(row.definition)
+    return json_response(activity)
+
+
+@bp.route("/agents", methods=["GET", "HEAD"])
+@endpoint(methods=READ)
+def agents() -> Response:
+    params = current().params
+    for name in params:
+        if name != "agent":
+            raise XapiError(f"{name!r} is not a parameter of the Agents resource", name)
+    if "agent" not in params:
+        raise XapiError("agent is required", "agent")
+    query.agent_param(params["agent"], groups=False)
+    agent = json.loads(params["agent"])
+    person: dict[str, Any] = {"objectType": "Person"}
+    names = [agent["name"]] if "name" in agent else []
+    account = agent.get("account")
+    if isinstance(account, dict) and account.get("homePage") == current_app.config["BASE_URL"]:
+        user = db.session.scalar(select(User).where(User.uuid == account.get("name")))
+        limits = caller().organisation_ids
+        if user is not None and limits and user.organisation_id not in limits:
+            user = None  # credentials limited to some organisations learn nothing of other learners
+        if user is not None and user.name not in names:
+            names.append(user.name)
+    if names:
+        person["name"] = names
+    for key in validation.IFIS:
+        if key in agent:
+            person[key] = [agent[key]]
+    return json_response(person)

@@ -1,0 +1,162 @@
+"""Statements posted to the LRS: conflicts, voiding, and counting a known learner's progress."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from induction.accounts.models import Role, User, utcnow
+from induction.content import catalogue
+from induction.extensions import db
+from induction.xapi import formats
+from induction.xapi import store as lrs_store
+from induction.xapi.formats import XapiError
+from induction.xapi.models import StatementRecord
+from induction.xapi.store import VOIDED, agent_key
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is using the LRS: the authority their statements get and what they may do."""
+
+    authority: dict[str, Any]
+    read_only: bool = False
+    organisation_ids: frozenset[int] = field(default_factory=frozenset)
+    client_id: int | None = None
+
+    @property
+    def limited(self) -> bool:
+        return bool(self.organisation_ids)
+
+
+def _comparable(statement: dict[str, Any]) -> Any:
+    """The statement less what the spec lets differ between two copies (LRS-set properties,
+    verb display, activity definitions, timestamp serialisation, member order)."""
+
+    def walk(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for k, v in value.items():
+                if k in ("definition", "display") or (k == "member" and isinstance(v, list)):
+                    if k == "member":
+                        out[k] = sorted(json.dumps(walk(m), sort_keys=True) for m in v)
+                    continue
+                if k in ("contextActivities",) and isinstance(v, dict):
+                    out[k] = {kind: walk(items if isinstance(items, list) else [items]) for kind, items in v.items()}
+                    continue
+                if k == "timestamp" and isinstance(v, str):
+                    moment = formats.parse_timestamp(v, k)
+                    out[k] = moment.replace(microsecond=moment.microsecond // 1000 * 1000).isoformat()
+                    continue
+                out[k] = walk(v, k)
+            return out
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    trimmed = {k: v for k, v in statement.items() if k not in ("id", "stored", "authority", "version")}
+    return walk(trimmed)
+
+
+def same_statement(stored: dict[str, Any], received: dict[str, Any]) -> bool:
+    """True when `received` is the statement already stored, as the spec's comparison rules read it."""
+    if "timestamp" not in received:
+        stored = {k: v for k, v in stored.items() if k != "timestamp"}
+    return bool(_comparable(stored) == _comparable(received))
+
+
+def _learners(batch: list[dict[str, Any]]) -> dict[str, User]:
+    """Known learners among the actors, by their account name (the user's uuid)."""
+    home = current_app.config["BASE_URL"]
+    names = {
+        s["actor"]["account"]["name"]
+        for s in batch
+        if isinstance(s["actor"].get("account"), dict) and s["actor"]["account"].get("homePage") == home
+    }
+    if not names:
+        return {}
+    users = db.session.scalars(select(User).where(User.uuid.in_(names), User.role == Role.LEARNER.value))
+    return {u.uuid: u for u in users}
+
+
+def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
+    """Store a validated batch; returns the ids in order. Nothing is stored if any statement conflicts.
+
+    A statement whose actor is a known learner is stored with that learner and their progress
+    is settled in the same transaction, exactly as if it had been made in the browser."""
+    from induction.completion.services import settle
+    from induction.learning.progress import current_states
+
+    if caller.read_only:
+        raise XapiError("these credentials may only read", "Authorization", 403)
+    now = utcnow()
+    statements = [{**s, "id": str(s.get("id") or uuid.uuid4()).lower()} for s in batch]
+    ids = [s["id"] for s in statements]
+    targets = [s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED]
+    found = db.session.scalars(
+        select(StatementRecord).where(or_(StatementRecord.id.in_(ids + targets), StatementRecord.voids.in_(ids)))
+    ).all()
+    by_id = {r.id: r for r in found}
+    new = []
+    for statement in statements:
+        existing = by_id.get(statement["id"])
+        if existing is None:
+            new.append(statement)
+        elif not same_statement(json.loads(existing.body), statement):
+            raise XapiError("a different statement with this id is already stored", "id", 409)
+    learners = _learners(new)
+    if caller.limited:
+        for statement in new:
+            user = learners.get(statement["actor"].get("account", {}).get("name", ""))
+            if user is None or user.organisation_id not in caller.organisation_ids:
+                raise XapiError(
+                    "these credentials may only record statements about learners of their organisations", "actor", 403
+                )
+    already_voided = {r.voids for r in found if r.voids and r.voids in ids}
+    void_targets = [s["object"]["id"].lower() for s in new if s["verb"]["id"] == VOIDED]
+    affected: dict[int, User] = {u.id: u for s in new if (u := learners.get(_account_name(s))) is not None}
+    for target in void_targets:
+        row = by_id.get(target)
+        if row is not None and row.user_id is not None and row.user_id not in affected:
+            user = db.session.get(User, row.user_id)
+            if user is not None and user.role == Role.LEARNER.value:
+                affected[user.id] = user
+    content = catalogue()
+    before = {uid: current_states(uid, content, now) for uid in affected}
+    prepared = []
+    for statement in new:
+        user = learners.get(_account_name(statement))
+        data = lrs_store.prepare(statement, caller.authority, now)
+        key = agent_key(data["actor"]) or f"anonymous|{data['id']}"
+        prepared.append(lrs_store.Prepared(data, user.id if user else None, key))
+    voided_now = {s["id"] for s in new if s["id"] in already_voided and s["verb"]["id"] != VOIDED}
+    if prepared:
+        lrs_store.store_many(prepared, voided_now)
+        lrs_store.void(void_targets)
+    for uid, user in affected.items():
+        settle(user, content, before[uid], now)
+    return ids
+
+
+def _account_name(statement: dict[str, Any]) -> str:
+    account = statement["actor"].get("account")
+    return account.get("name", "") if isinstance(account, dict) else ""
+
+
+def stored_statement(statement_id: str, *, voided: bool, caller: Caller) -> StatementRecord | None:
+    """One statement by id: a voided one only when asked by voidedStatementId, the others only by statementId."""
+    query = select(StatementRecord).where(
+        StatementRecord.id == statement_id.lower(), StatementRecord.voided.is_(voided)
+    )
+    if caller.limited:
+        query = query.where(StatementRecord.user_id.in_(_scoped_users(caller)))
+    return db.session.scalar(query)
+
+
+def _scoped_users(caller: Caller) -> Any:
+    return select(User.id).where(User.organisation_id.in_(caller.organisation_ids))

@@ -1,0 +1,184 @@
+"""Statement validation to the xAPI 1.0.3 data rules: each refusal names the field and why."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from induction.xapi import formats, validation
+from induction.xapi.formats import XapiError
+
+from .conftest import statement
+
+SUB = {
+    "objectType": "SubStatement",
+    "actor": {"mbox": "mailto:b@example.com"},
+    "verb": {"id": "http://example.com/verbs/planned"},
+    "object": {"id": "http://example.com/activities/two"},
+}
+
+
+def with_path(path: str, value: Any) -> dict[str, Any]:
+    body = copy.deepcopy(statement(object={**statement()["object"]}, result={}, context={}))
+    del body["result"], body["context"]
+    target = body
+    parts = path.split(".")
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+    return body
+
+
+BAD = [
+    ("id", "not-a-uuid", "id"),
+    ("actor.mbox", "ada@example.com", "actor.mbox"),
+    ("actor.openid", "http://openid.example.com/ada", "actor"),
+    ("actor.objectType", "agent", "actor.objectType"),
+    ("actor.extra", "x", "actor.extra"),
+    ("actor.name", None, "actor.name"),
+    ("verb.id", "experienced", "verb.id"),
+    ("verb.display", {"not a tag!": "x"}, "verb.display.not a tag!"),
+    ("verb.display", {"en-GB": 3}, "verb.display.en-GB"),
+    ("object.id", "www.example.com/one", "object.id"),
+    ("object.objectType", "activity", "object.objectType"),
+    ("object.definition.moreInfo", "example", "object.definition.moreInfo"),
+    ("object.definition.interactionType", "essay", "object.definition.interactionType"),
+    ("object.definition.extensions", {"notiri": 1}, "object.definition.extensions.notiri"),
+    ("result.score.scaled", 1.5, "result.score.scaled"),
+    ("result.score.raw", "5", "result.score.raw"),
+    ("result.success", "true", "result.success"),
+    ("result.duration", "1 hour", "result.duration"),
+    ("context.registration", "abc", "context.registration"),
+    ("context.contextActivities.sibling", [], "context.contextActivities.sibling"),
+    ("context.language", "english please", "context.language"),
+    ("context.team", {"mbox": "mailto:t@example.com"}, "context.team.objectType"),
+    ("timestamp", "2026-13-01T00:00:00Z", "timestamp"),
+    ("timestamp", "2026-01-01T00:00:00-00:00", "timestamp"),
+    ("timestamp", "yesterday", "timestamp"),
+    ("version", "2.0.0", "version"),
+    ("colour", "blue", "statement.colour"),
+    ("authority", {"name": "no identifier"}, "authority"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "field"), BAD, ids=[f"{p}={v!r}" for p, v, _ in BAD])
+def test_a_bad_statement_is_refused_naming_the_field(path: str, value: Any, field: str) -> None:
+    body = with_path(path, value)
+    if path == "actor.openid":
+        body["actor"]["openid"] = value  # a second identifier beside mbox
+    with pytest.raises(XapiError) as refused:
+        validation.statement(body)
+    assert refused.value.field == field, refused.value.message
+    assert refused.value.status == 400 and refused.value.message
+
+
+def test_the_score_must_be_consistent() -> None:
+    for score, field in (({"min": 5, "max": 1}, "result.score.min"), ({"raw": 11, "max": 10}, "result.score.raw")):
+        with pytest.raises(XapiError) as refused:
+            validation.statement(statement(result={"score": score}))
+        assert refused.value.field == field
+
+
+def test_agent_or_group_as_object_needs_object_type() -> None:
+    with pytest.raises(XapiError) as refused:
+        validation.statement(statement(object={"mbox": "mailto:x@example.com"}))
+    assert refused.value.field == "object.objectType"
+    with pytest.raises(XapiError) as refused:
+        validation.statement(statement(object={**SUB, "object": {"mbox": "mailto:x@example.com"}}))
+    assert refused.value.field == "object.object.objectType"
+
+
+def test_substatements_cannot_nest_or_carry_an_id() -> None:
+    with pytest.raises(XapiError) as refused:
+        validation.statement(statement(object={**SUB, "object": dict(SUB)}))
+    assert refused.value.field == "object.object.objectType"
+    with pytest.raises(XapiError) as refused:
+        validation.statement(statement(object={**SUB, "id": "5f1b7a2c-7b0a-4c55-9e57-7f7d0c1b8e11"}))
+    assert refused.value.field == "object.id"
+
+
+def test_revision_and_platform_only_with_an_activity_object() -> None:
+    body = statement(object={"objectType": "Agent", "mbox": "mailto:x@example.com"}, context={"platform": "web"})
+    with pytest.raises(XapiError) as refused:
+        validation.statement(body)
+    assert refused.value.field == "context.platform"
+
+
+def test_groups() -> None:
+    validation.statement(statement(actor={"objectType": "Group", "member": [{"mbox": "mailto:a@example.com"}]}))
+    validation.statement(statement(actor={"objectType": "Group", "account": {"homePage": "http://x.org", "name": "g"}}))
+    with pytest.raises(XapiError, match="members"):
+        validation.statement(statement(actor={"objectType": "Group", "name": "nobody"}))
+    nested = {"objectType": "Group", "member": [{"objectType": "Group", "mbox": "mailto:g@example.com"}]}
+    with pytest.raises(XapiError, match="member of a Group"):
+        validation.statement(statement(actor=nested))
+
+
+def test_voiding_needs_a_statement_ref() -> None:
+    body = statement(verb={"id": validation.VOIDED})
+    with pytest.raises(XapiError) as refused:
+        validation.statement(body)
+    assert refused.value.field == "object.objectType"
+
+
+def test_extensions_may_hold_null_and_empty_values() -> None:
+    body = statement(result={"extensions": {"http://example.com/x": None, "http://example.com/y": {}}})
+    validation.statement(body)
+
+
+def test_attachments_need_a_file_url_because_multipart_is_not_supported() -> None:
+    attachment = {
+        "usageType": "http://example.com/u",
+        "display": {"en": "A"},
+        "contentType": "text/plain",
+        "length": 1,
+        "sha2": "ab",
+    }
+    validation.statement(statement(attachments=[{**attachment, "fileUrl": "http://example.com/a.txt"}]))
+    with pytest.raises(XapiError, match="multipart") as refused:
+        validation.statement(statement(attachments=[attachment]))
+    assert refused.value.field == "attachments[0].fileUrl"
+
+
+def test_a_batch_may_not_repeat_an_id() -> None:
+    ident = "5f1b7a2c-7b0a-4c55-9e57-7f7d0c1b8e11"
+    with pytest.raises(XapiError) as refused:
+        validation.statements([statement(id=ident), statement(id=ident.upper())])
+    assert refused.value.field == "[1].id"
+
+
+def test_json_with_repeated_properties_is_refused() -> None:
+    with pytest.raises(XapiError, match="more than once"):
+        formats.loads('{"actor": {}, "actor": {}}')
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-02T03:04:05Z", "2026-01-02T03:04:05.000Z"),
+        ("2026-01-02T03:04:05.123456+01:00", "2026-01-02T02:04:05.123456Z"),
+        ("2026-01-02T03:04:05.1-0530", "2026-01-02T08:34:05.100Z"),
+    ],
+)
+def test_timestamps_are_kept_in_utc_with_milliseconds(text: str, expected: str) -> None:
+    assert formats.format_timestamp(formats.parse_timestamp(text, "timestamp")) == expected
+
+
+@pytest.mark.parametrize("tag", ["en", "en-GB", "zh-Hant-TW", "sgn-BE-FR", "x-private", "es-419", "de-CH-1996"])
+def test_language_tags_of_rfc_5646_are_accepted(tag: str) -> None:
+    assert formats.is_language_tag(tag)
+
+
+@pytest.mark.parametrize("tag", ["", "e", "en_GB", "english-language-tag", "en-"])
+def test_malformed_language_tags_are_refused(tag: str) -> None:
+    assert not formats.is_language_tag(tag)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("PT1H30M", True), ("P1Y2M3DT4H5M6.5S", True), ("P4W", True), ("PT", False), ("P", False), ("1H", False)],
+)
+def test_durations(value: str, ok: bool) -> None:
+    assert formats.is_duration(value) is ok
