@@ -23,7 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     (ROOT / "instance").mkdir(exist_ok=True)
 
-    from induction import content, models, web
+    from induction import content, logs, models, web
     from induction.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -41,11 +41,40 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
 
     content.init_app(app)
+    logs.init_app(app)
     web.init_app(app)
+    if app.config.get("TRUST_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    if app.config["ENV"] == "production":
+        _refuse_demo_accounts(app)
     _register_blueprints(app)
     _register_commands(app)
     _register_template_helpers(app)
     return app
+
+
+class DemoAccountsInProduction(RuntimeError):
+    """Production must not run with the published demo sign-ins in its database."""
+
+
+def _refuse_demo_accounts(app: Flask) -> None:
+    from sqlalchemy import func, inspect, select
+
+    from induction.accounts.models import User
+    from induction.extensions import db
+
+    with app.app_context():
+        if "users" not in inspect(db.engine).get_table_names():
+            return  # a new database: `flask db upgrade` comes first
+        demo = db.session.scalar(select(func.count()).select_from(User).where(User.demo.is_(True)))
+        db.session.remove()
+    if demo:
+        raise DemoAccountsInProduction(
+            f"The database has {demo} demo accounts; production refuses to start. "
+            "Use a new database, or delete the users with demo = true."
+        )
 
 
 def _register_blueprints(app: Flask) -> None:

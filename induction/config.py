@@ -46,6 +46,7 @@ class Config:
     SMTP_HOST: str
     SMTP_PORT: int
     MAIL_FROM: str
+    TRUST_PROXY: bool
 
     @property
     def production(self) -> bool:
@@ -81,6 +82,7 @@ class Config:
             SMTP_HOST=os.environ.get("SMTP_HOST", "localhost"),
             SMTP_PORT=int(os.environ.get("SMTP_PORT", "25")),
             MAIL_FROM=os.environ.get("MAIL_FROM", "induction@localhost"),
+            TRUST_PROXY=_flag("TRUST_PROXY", False),
         )
 
     def as_flask(self) -> dict[str, object]:
@@ -92,6 +94,7 @@ class Config:
             SESSION_COOKIE_SAMESITE="Lax",
             REMEMBER_COOKIE_HTTPONLY=True,
             REMEMBER_COOKIE_SAMESITE="Lax",
+            REMEMBER_COOKIE_DURATION=14 * 24 * 3600,
             WTF_CSRF_TIME_LIMIT=None,
             MAX_CONTENT_LENGTH=5 * 1024 * 1024,
         )

@@ -11,21 +11,30 @@ class SignInForm(FlaskForm):
     email = EmailField(
         "E-mail address",
         validators=[DataRequired("Enter your e-mail address."), Email("Enter a valid e-mail address.")],
+        render_kw={"autocomplete": "email"},
     )
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password.")], render_kw={"autocomplete": "current-password"}
+    )
     remember = BooleanField("Keep me signed in on this device")
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
     new = PasswordField(
         "New password",
         validators=[DataRequired("Enter a new password."), Length(max=MAX_LENGTH)],
         description="At least 10 characters. Three random words work well.",
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "New password again",
         validators=[DataRequired("Enter the new password again."), EqualTo("new", "The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
 
     def __init__(self, email: str, *args: object, **kwargs: object) -> None:
@@ -43,10 +52,12 @@ class SetPasswordForm(FlaskForm):
         "Choose a password",
         validators=[DataRequired("Enter a password."), Length(max=MAX_LENGTH)],
         description="At least 10 characters. Three random words work well.",
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "The same password again",
         validators=[DataRequired("Enter the password again."), EqualTo("new", "The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
 
     def __init__(self, email: str, *args: object, **kwargs: object) -> None:

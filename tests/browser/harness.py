@@ -1,0 +1,300 @@
+"""The machinery under the browser journeys: live servers and the page audit.
+
+`serve` runs the app on a free loopback port with a threaded werkzeug server and its
+own SQLite database built by the Alembic migrations. `Audit.check` runs axe-core on a
+page at 1280 px and 360 px wide, checks that nothing scrolls sideways at 360 px and that
+the page broke no Content-Security-Policy rule, and keeps a screenshot at each width
+(of the whole page when something on it is wrong).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.base import AXE_SCRIPT, AxeResults
+from flask import Flask
+from flask_migrate import upgrade
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from induction import create_app
+from induction.accounts.models import Organisation, Role, User
+from induction.accounts.passwords import hash_password
+from induction.content.model import Catalogue
+from induction.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL_CONTENT = ROOT / "content"
+TEST_CONTENT = ROOT / "tests" / "content"
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "correct horse battery"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+WIDE: ViewportSize = {"width": 1280, "height": 900}
+NARROW: ViewportSize = {"width": 360, "height": 740}
+
+
+# -- live servers -------------------------------------------------------------------------
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Leave one line per request out of the test output; errors are still logged."""
+
+
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@dataclass
+class LiveServer:
+    """A running app and its address; makes the people a journey needs."""
+
+    app: Flask
+    url: str
+    made: int = 0
+
+    @property
+    def catalogue(self) -> Catalogue:
+        found: Catalogue = self.app.extensions["catalogue"]
+        return found
+
+    def organisation(self, name: str, sector: str = "education", **extra: Any) -> int:
+        """Add an organisation; returns its id."""
+        with self.app.app_context():
+            organisation = Organisation(
+                name=name, sector=sector, ownership=extra.pop("ownership", "statutory"), **extra
+            )
+            db.session.add(organisation)
+            db.session.commit()
+            return organisation.id
+
+    def person(
+        self,
+        name: str,
+        role: Role = Role.LEARNER,
+        organisation_id: int | None = None,
+        managed: tuple[int, ...] = (),
+        start_date: date | None = None,
+        **extra: Any,
+    ) -> str:
+        """Add a person who signs in with PASSWORD; returns their e-mail address."""
+        self.made += 1
+        email = f"{re.sub(r'[^a-z0-9]+', '.', name.lower()).strip('.')}.{self.made}@example.org"
+        with self.app.app_context():
+            user = User(
+                email=email,
+                name=name,
+                role=role.value,
+                organisation_id=organisation_id,
+                password_hash=_password_hash(),
+                start_date=start_date or date.today(),
+                **extra,
+            )
+            user.managed.extend(db.session.get_one(Organisation, i) for i in managed)
+            db.session.add(user)
+            db.session.commit()
+        return email
+
+
+@contextmanager
+def serve(content_dir: Path) -> Iterator[LiveServer]:
+    """Serve the app over HTTP on a free loopback port until the block ends."""
+    with tempfile.TemporaryDirectory(prefix="induction-browser-") as folder:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/induction.db",
+                "CONTENT_DIR": str(content_dir),
+                "SECRET_KEY": "browser-test-secret-key-that-is-long-enough",
+                "SIGN_IN_LIMIT": "10000 per minute",
+            }
+        )
+        with app.app_context():
+            upgrade()
+        # Alembic's logging set-up disables loggers that already exist; keep the app's error log in the test output.
+        logging.getLogger("induction").disabled = False
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        url = f"http://127.0.0.1:{server.server_port}"
+        app.config["BASE_URL"] = url  # certificate links and xAPI ids point at this server
+        thread = threading.Thread(target=server.serve_forever, name=f"live-server-{content_dir}", daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(app, url)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+            with app.app_context():
+                db.engine.dispose()
+
+
+# -- the audit ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shot:
+    label: str
+    width: int
+    image: bytes
+
+
+_PAST_THE_EDGE = """
+limit => {
+  // The outermost elements that reach past the right edge (their parents do not),
+  // leaving out those inside a box that scrolls or clips them.
+  const past = el => el.getBoundingClientRect().right > limit + 1;
+  const clipped = el => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const found = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (past(el) && el.getBoundingClientRect().width > 0 && !past(el.parentElement) && !clipped(el)) {
+      const classes = typeof el.className === 'string' && el.className.trim()
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+      found.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + classes
+        + ' (right edge ' + Math.round(el.getBoundingClientRect().right) + ' px)');
+    }
+  }
+  return found.slice(0, 10);
+}
+"""
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Run axe-core (the copy bundled with axe-playwright-python) on the page as it is now.
+
+    `Axe.run` would inject the 500 kB script on every call; this injects it once per document.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)
+    results = AxeResults(page.evaluate("options => axe.run(document, options)", AXE_OPTIONS))
+    violations: list[dict[str, Any]] = results.response["violations"]
+    return violations
+
+
+def describe_violation(where: str, width: int, violation: dict[str, Any]) -> str:
+    """One axe violation in words: its id, impact and help, then every target."""
+    lines = [
+        f"{where} at {width} px: {violation['id']} ({violation['impact']}): {violation['help']}",
+        f"    {violation['helpUrl']}",
+    ]
+    for node in violation["nodes"]:
+        lines.append(f"    target {' '.join(str(t) for t in node['target'])}: {node['html'][:200]}")
+        summary = " ".join((node.get("failureSummary") or "").split())
+        if summary:
+            lines.append(f"      {summary[:300]}")
+    return "\n".join(lines)
+
+
+@dataclass(repr=False)
+class Audit:
+    """Checks pages as a journey reaches them and keeps what it found."""
+
+    browser: Browser
+    problems: list[str] = field(default_factory=list)
+    shots: list[Shot] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    contexts: list[BrowserContext] = field(default_factory=list)
+    reported: bool = False
+    _console: dict[int, list[str]] = field(default_factory=dict)
+
+    def new_page(self, viewport: ViewportSize = WIDE) -> Page:
+        """A page in a fresh browser context: a person with no cookies yet."""
+        context = self.browser.new_context(viewport=viewport, accept_downloads=True, locale="en-GB")
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        self.pages.append(page)
+        messages: list[str] = []
+        self._console[id(page)] = messages
+
+        def remember(message: ConsoleMessage) -> None:
+            if "Content Security Policy" in message.text:
+                messages.append(message.text)
+
+        page.on("console", remember)
+        page.on("pageerror", lambda error: messages.append(f"script error: {error}"))
+        return page
+
+    def check(self, page: Page, label: str) -> None:
+        """Run axe at 360 px and 1280 px, look for sideways scrolling at 360 px and for CSP errors."""
+        page.wait_for_load_state("load")
+        where = f"{label} ({page.url})"
+        self.checked.append(where)
+        viewport_before = page.viewport_size or WIDE
+        for viewport in (NARROW, WIDE):
+            page.set_viewport_size(viewport)
+            width = viewport["width"]
+            found_before = len(self.problems)
+            self.problems.extend(describe_violation(where, width, v) for v in axe_violations(page))
+            if viewport is NARROW:
+                self._check_no_sideways_scroll(page, where)
+            # The whole page where something is wrong; elsewhere the first screenful is enough and much quicker.
+            self.shots.append(Shot(label, width, page.screenshot(full_page=len(self.problems) > found_before)))
+        page.set_viewport_size(viewport_before)
+        messages = self._console.get(id(page), [])
+        self.problems.extend(f"{where}: {text}" for text in messages)
+        messages.clear()
+
+    def _check_no_sideways_scroll(self, page: Page, where: str) -> None:
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > NARROW["width"]:
+            past = page.evaluate(_PAST_THE_EDGE, NARROW["width"])
+            self.problems.append(
+                f"{where} at 360 px: the page scrolls sideways (scrollWidth {scroll_width} px); "
+                f"elements past the edge: {', '.join(past)}"
+            )
+
+    def assert_clean(self) -> None:
+        """Fail listing every problem found on every page checked so far."""
+        if self.problems:
+            report = "\n\n".join(self.problems)
+            self.reported = True
+            pytest.fail(f"{len(self.problems)} problem(s) on the pages checked:\n\n{report}", pytrace=False)
+
+    def keep_screenshots(self, name: str) -> Path:
+        """Write the screenshots, and one of each page as it is now, under test-artifacts/<name>/."""
+        folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+        shutil.rmtree(folder, ignore_errors=True)  # nothing left from an earlier run
+        folder.mkdir(parents=True)
+        for index, shot in enumerate(self.shots, start=1):
+            slug = re.sub(r"[^a-z0-9]+", "-", shot.label.lower()).strip("-")[:60]
+            (folder / f"{index:02d}-{slug}-{shot.width}px.png").write_bytes(shot.image)
+        for index, page in enumerate(self.pages, start=1):
+            if not page.is_closed():
+                page.screenshot(path=folder / f"last-state-{index}.png", full_page=True)
+        return folder
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
