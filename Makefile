@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app induction
 export FLASK_APP := induction
 
-.PHONY: run test install install-test check-content pytest-sqlite pytest-postgres system-packages ralph bench clean
+.PHONY: run test install install-test check-content pytest-sqlite pytest-postgres system-packages ralph bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ system-packages:
 
 check-content: install
 	$(FLASK) content check
+
+## make audit: known vulnerabilities in the pinned dependencies (needs PyPI's vulnerability service).
+audit: install
+	$(BIN)/pip install -q pip-audit
+	$(BIN)/pip-audit -r requirements.txt
 
 bench: install-test
 	$(BIN)/python bench/run.py

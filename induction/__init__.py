@@ -97,11 +97,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from induction.commands import demo, progress_group
+    from induction.commands import create_admin, demo, progress_group
     from induction.reminders.cli import reminders
     from induction.xapi.cli import xapi_group
 
     app.cli.add_command(demo)
+    app.cli.add_command(create_admin)
     app.cli.add_command(progress_group)
     app.cli.add_command(reminders)
     app.cli.add_command(xapi_group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, datetime, timedelta
 
@@ -10,11 +11,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from induction.accounts import services as services_accounts
 from induction.accounts.models import Organisation, Role, User, utcnow
 from induction.accounts.passwords import hash_password
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import progress, services
+from induction.learning.models import Evaluation
+from induction.plans import services as plans
+from induction.plans.models import InductionItem
 
 DEMO_PASSWORD = "induction-demo"  # noqa: S105 - published demo password, refused in production
 FIRST = [
@@ -142,8 +147,16 @@ def demo() -> None:
         start_date=today,
     )
     db.session.flush()
+    managers = {
+        school.id: "manager@example.org",
+        youth.id: "manager@example.org",
+        nursery.id: "other.manager@example.org",
+    }
+    items = _demo_items(school, youth, nursery)
     now = utcnow()
     _work_through(learner, 9, now - timedelta(days=18), rng)
+    for item in items[school.id][:2]:
+        plans.mark_item_done(learner, item)
     total = sum(len(m.sections) + 1 for m in catalogue().modules)
     for index in range(42):
         organisation = (school, youth, nursery)[index % 3]
@@ -161,10 +174,59 @@ def demo() -> None:
         db.session.flush()
         steps = rng.choice([0, rng.randint(1, total), total, total])
         _work_through(person, steps, now - timedelta(days=started), rng)
+        manager = services_accounts.find_user_by_email(managers[organisation.id])
+        if manager is not None:
+            _items_and_plan(person, manager, items[organisation.id], steps >= total, now, rng)
     db.session.commit()
     click.echo("Demo data loaded. Sign in with any of these; the password is " + DEMO_PASSWORD)
     for email, who in demo_accounts():
         click.echo(f"  {email:28} {who}")
+
+
+def _demo_items(*organisations: Organisation) -> dict[int, list[InductionItem]]:
+    """Organisation (Element 1) and role (Element 2) items for each demo organisation."""
+    common = [
+        "Read the safeguarding and child protection policy",
+        "Fire safety walk-round",
+        "Meet the designated safeguarding lead",
+    ]
+    by_role = {
+        "education": ("Teaching assistant", "Shadow a class teacher for a day"),
+        "youth": ("Youth worker", "Detached youth work briefing"),
+        "early years": ("Nursery practitioner", "Book paediatric first aid training"),
+    }
+    items: dict[int, list[InductionItem]] = {}
+    for organisation in organisations:
+        role, title = by_role[organisation.sector]
+        made = [InductionItem(organisation_id=organisation.id, title=t) for t in common]
+        made.append(InductionItem(organisation_id=organisation.id, title=title, job_role=role))
+        db.session.add_all(made)
+        items[organisation.id] = made
+    db.session.flush()
+    return items
+
+
+def _items_and_plan(
+    person: User, manager: User, items: list[InductionItem], finished: bool, now: datetime, rng: random.Random
+) -> None:
+    """Sign off the items of those who finished the modules (which completes them); some progress for others."""
+    mine = [i for i in items if plans.applies_to(i, person)]
+    if finished:
+        for item in mine:
+            plans.sign_off_item(manager, person, item, catalogue(), now=now - timedelta(days=rng.randint(1, 4)))
+        if rng.random() < 0.5:
+            db.session.add(
+                Evaluation(
+                    user_id=person.id,
+                    ratings=json.dumps({m.slug: rng.choice([3, 4, 4, 5, 5]) for m in catalogue().modules}),
+                    change=rng.choice(["", "More scenarios from youth work, please.", "Shorter sections on a phone."]),
+                )
+            )
+    else:
+        for item in mine[: rng.randint(0, len(mine))]:
+            plans.mark_item_done(person, item)
+    if rng.random() < 0.6:
+        plans.agree_plan(manager, person)
 
 
 @click.group("progress")
@@ -180,3 +242,21 @@ def rebuild() -> None:
     count = progress.rebuild(ids, catalogue())
     db.session.commit()
     click.echo(f"Rebuilt progress of {count} learners from the statements.")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", required=True, help="The admin's full name.")
+@with_appcontext
+def create_admin(email: str, name: str) -> None:
+    """Add an admin and print the link where they set their password."""
+    from induction.accounts.invitations import link_for
+
+    if services_accounts.find_user_by_email(email) is not None:
+        raise click.ClickException(f"{email} already has an account.")
+    if "@" not in email:
+        raise click.ClickException(f"'{email}' is not an e-mail address.")
+    user = User(email=email.strip(), name=name.strip(), role=Role.ADMIN.value, password_hash=None)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Admin {email} added. Set the password here within 7 days:\n{link_for(user)}")
