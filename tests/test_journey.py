@@ -109,7 +109,8 @@ def test_a_failed_then_passed_quiz(client: Any, learner: Any) -> None:
 
 def test_a_reposted_form_does_not_count_twice(client: Any, learner: Any) -> None:
     attempt, token, questions = quiz_form(client, "first-steps")
-    data = {"attempt": attempt, "csrf_token": token, **{f"q-{q}": ["a"] for q in questions}}
+    quiz = catalogue().quizzes["first-steps"]
+    data = {"attempt": attempt, "csrf_token": token, **{f"q-{q}": [quiz.question(q).options[0].id] for q in questions}}  # type: ignore[union-attr]
     first = client.post("/quizzes/first-steps", data=data)
     again = client.post("/quizzes/first-steps", data=data)
     assert first.headers["Location"] == again.headers["Location"]
@@ -295,3 +296,35 @@ def test_one_module_done_of_two_is_still_in_progress(client: Any, learner: Any) 
     answer(client, "first-steps")
     assert "Your induction is <strong>in progress</strong>" in client.get("/").get_data(as_text=True)
     assert db.session.scalar(select(Certificate)) is None
+
+
+@pytest.mark.parametrize(
+    ("forge", "message"),
+    [
+        (lambda qs, q: {**qs, f"q-{q[0]}": ["zz"]}, "is not an option of question"),
+        (lambda qs, q: {**qs, "q-not-drawn": ["a"]}, "is not part of this attempt"),
+        (
+            lambda qs, q: (
+                {**qs, f"q-{q[0]}": ["true", "false"]} if q[0] == "k3" else {**qs, f"q-{q[0]}": ["a", "b", "c"]}
+            ),
+            "",
+        ),
+    ],
+)
+def test_forged_answers_are_refused_and_nothing_is_recorded(
+    client: Any, learner: Any, forge: Any, message: str
+) -> None:
+    attempt, token, questions = quiz_form(client, "first-steps")
+    quiz = catalogue().quizzes["first-steps"]
+    honest = {f"q-{q}": sorted(quiz.question(q).correct_ids) for q in questions}  # type: ignore[union-attr]
+    forged = forge(honest, questions)
+    response = client.post("/quizzes/first-steps", data={"attempt": attempt, "csrf_token": token, **forged})
+    question = quiz.question(questions[0])
+    if not message and question is not None and question.type.value == "multiple":
+        assert response.status_code == 302  # several answers are allowed on a multiple-answer question
+        return
+    assert response.status_code == 400
+    assert "These answers do not match your quiz" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
+    assert statements() == []
+    assert services.attempts_used(learner.id, "first-steps") == 0

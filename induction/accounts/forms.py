@@ -19,35 +19,9 @@ class SignInForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class ChangePasswordForm(FlaskForm):
-    current = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password.")],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new = PasswordField(
-        "New password",
-        validators=[DataRequired("Enter a new password."), Length(max=MAX_LENGTH)],
-        description="At least 10 characters. Three random words work well.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "New password again",
-        validators=[DataRequired("Enter the new password again."), EqualTo("new", "The two new passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice, checked against the password rules for this person."""
 
-    def __init__(self, email: str, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self._email = email
-
-    def validate_new(self, field: PasswordField) -> None:
-        problem = password_problem(field.data or "", self._email)
-        if problem:
-            raise ValidationError(problem)
-
-
-class SetPasswordForm(FlaskForm):
     new = PasswordField(
         "Choose a password",
         validators=[DataRequired("Enter a password."), Length(max=MAX_LENGTH)],
@@ -68,3 +42,20 @@ class SetPasswordForm(FlaskForm):
         problem = password_problem(field.data or "", self._email)
         if problem:
             raise ValidationError(problem)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+    def __init__(self, email: str, *args: object, **kwargs: object) -> None:
+        super().__init__(email, *args, **kwargs)
+        self.new.label.text = "New password"
+        self.confirm.label.text = "New password again"
+
+
+class SetPasswordForm(NewPasswordForm):
+    """Setting the first password from a sign-in link."""

@@ -138,6 +138,10 @@ class QuizFormError(ValueError):
         super().__init__(f"{len(missing)} question(s) not answered")
 
 
+class ForgedAnswers(ValueError):
+    """The form holds answers this attempt never offered; nothing is scored or recorded."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     attempt: QuizAttempt
@@ -156,15 +160,22 @@ def submit(
 ) -> Outcome:
     """Score the attempt and record one `answered` per question and a `passed` or `failed`."""
     drawn = drawn_questions(quiz, attempt)
+    drawn_ids = {d.question.id for d in drawn}
+    strangers = sorted(set(answers) - drawn_ids)
+    if strangers:
+        raise ForgedAnswers(f"question {strangers[0]!r} is not part of this attempt")
+    for d in drawn:
+        forged = sorted(answers.get(d.question.id, frozenset()) - set(d.option_order))
+        if forged:
+            raise ForgedAnswers(f"{forged[0]!r} is not an option of question {d.question.id!r}")
+        if d.question.type.value != "multiple" and len(answers.get(d.question.id, frozenset())) > 1:
+            raise ForgedAnswers(f"question {d.question.id!r} takes one answer")
     missing = [d.question.id for d in drawn if not answers.get(d.question.id)]
     if missing:
         raise QuizFormError(missing)
     now = now or utcnow()
     keys = {d.question.id: d.question.correct_ids for d in drawn}
-    valid = {
-        qid: frozenset(a for a in answers.get(qid, frozenset()) if a in set(d.option_order))
-        for qid, d in ((d.question.id, d) for d in drawn)
-    }
+    valid = {d.question.id: answers[d.question.id] for d in drawn}
     result = score(valid, keys, quiz.pass_mark)
     before = progress.current_states(user.id, catalogue, now)
     for d in drawn:

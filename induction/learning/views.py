@@ -158,9 +158,12 @@ def _submit_quiz(module: Module, quiz: Any) -> Any:
         db.session.commit()
         return redirect(url_for("learning.quiz", slug=quiz.slug))
     questions = services.drawn_questions(quiz, attempt)
-    answers = {d.question.id: frozenset(request.form.getlist(f"q-{d.question.id}")) for d in questions}
+    answers = {key[2:]: frozenset(request.form.getlist(key)) for key in request.form if key.startswith("q-")}
     try:
         outcome = services.submit(current_user, catalogue(), module, quiz, attempt, answers)
+    except services.ForgedAnswers as error:
+        db.session.rollback()
+        abort(400, f"These answers do not match your quiz: {error}. Open the quiz again.")
     except services.QuizFormError as error:
         db.session.rollback()
         return render_template(
@@ -169,7 +172,7 @@ def _submit_quiz(module: Module, quiz: Any) -> Any:
             quiz=quiz,
             attempt=attempt,
             questions=questions,
-            answers=answers,
+            answers={d.question.id: answers.get(d.question.id, frozenset()) for d in questions},
             missing=error.missing,
             used=services.attempts_used(current_user.id, quiz.slug),
             allowed=services.attempts_allowed(current_user.id, quiz),
