@@ -66,10 +66,13 @@ def _refuse_demo_accounts(app: Flask) -> None:
     from induction.extensions import db
 
     with app.app_context():
-        if "users" not in inspect(db.engine).get_table_names():
-            return  # a new database: `flask db upgrade` comes first
-        demo = db.session.scalar(select(func.count()).select_from(User).where(User.demo.is_(True)))
-        db.session.remove()
+        try:
+            if "users" not in inspect(db.engine).get_table_names():
+                return  # a new database: `flask db upgrade` comes first
+            demo = db.session.scalar(select(func.count()).select_from(User).where(User.demo.is_(True)))
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # no connection is held from start-up (gunicorn forks after this)
     if demo:
         raise DemoAccountsInProduction(
             f"The database has {demo} demo accounts; production refuses to start. "
