@@ -23,7 +23,7 @@ MANAGER_PAGES = [
     "/manage/import",
     "/manage/equality",
 ]
-TRAINER_PAGES = ["/trainer/"]
+TRAINER_PAGES = ["/trainer/", "/trainer/quizzes/first-steps"]
 ADMIN_PAGES = [
     "/admin/",
     "/admin/users",
@@ -134,3 +134,11 @@ def test_an_admin_manages_organisations_and_roles(client: Any, auth: Any, make: 
         },
     )
     assert manager.status_code == 400 and "Choose at least one organisation" in manager.get_data(as_text=True)
+
+
+def test_trainers_preview_a_whole_quiz_with_its_answers(client: Any, auth: Any, make: Any) -> None:
+    auth.sign_in(make.user(Role.TRAINER))
+    page = client.get("/trainer/quizzes/first-steps").get_data(as_text=True)
+    assert page.count("<strong>Correct:</strong>") == 6  # k1 a; k2 a, b; k3 true; d1 b; d2 c
+    assert "fb-k1-a" in page and "Because k1." in page
+    assert client.get("/trainer/quizzes/nothing").status_code == 404

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from induction.accounts.decorators import role_required
@@ -106,3 +106,15 @@ def statistics() -> Any:
         rating_counts={slug: len(v) for slug, v in ratings.items()},
         comments=[e for e in evaluations if e.change or e.comments][:100],
     )
+
+
+@bp.get("/quizzes/<slug>")
+@role_required(Role.TRAINER, Role.ADMIN)
+def quiz_preview(slug: str) -> Any:
+    """The whole question pool of a quiz, with its keys, feedback and explanations, for trainers."""
+    content = catalogue()
+    module = content.module_for_quiz(slug)
+    if module is None:
+        abort(404)
+    quiz = content.quizzes[slug]
+    return render_template("trainer/quiz_preview.html", module=module, quiz=quiz, groups=quiz.by_outcome())
