@@ -1,7 +1,8 @@
 """The machinery under the browser journeys: live servers and the page audit.
 
 `serve` runs the app on a free loopback port with a threaded werkzeug server and its
-own SQLite database built by the Alembic migrations. `Audit.check` runs axe-core on a
+own SQLite database built by the Alembic migrations, sending its e-mail to a loopback
+SMTP server that keeps it (`LiveServer.mailbox`). `Audit.check` runs axe-core on a
 page at 1280 px and 360 px wide, checks that nothing scrolls sideways at 360 px and that
 the page broke no Content-Security-Policy rule, and keeps a screenshot at each width
 (of the whole page when something on it is wrong).
@@ -23,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 from flask import Flask
 from flask_migrate import upgrade
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from induction import create_app
@@ -34,6 +37,11 @@ from induction.accounts.models import Organisation, Role, User
 from induction.accounts.passwords import hash_password
 from induction.content.model import Catalogue
 from induction.extensions import db
+from induction.learning import services as learning
+from induction.plans import services as plans
+from induction.plans.models import InductionItem
+
+from ..mailbox import Mailbox, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_CONTENT = ROOT / "content"
@@ -77,6 +85,7 @@ class LiveServer:
 
     app: Flask
     url: str
+    mailbox: Mailbox = field(default_factory=Mailbox)
     made: int = 0
 
     @property
@@ -121,11 +130,60 @@ class LiveServer:
             db.session.commit()
         return email
 
+    def item(self, organisation_id: int, title: str, job_role: str | None = None) -> int:
+        """Add an organisation item (Element 1), or a role item (Element 2) when `job_role` is given; returns its id."""
+        with self.app.app_context():
+            item = InductionItem(organisation_id=organisation_id, title=title, description="", job_role=job_role)
+            db.session.add(item)
+            db.session.commit()
+            return item.id
+
+    def sign_off(self, manager_email: str, learner_email: str, item_id: int) -> None:
+        """The manager signs the item off for the learner, as the button on the learner's page does."""
+        with self.app.app_context():
+            manager, learner = (_user_by_email(e) for e in (manager_email, learner_email))
+            plans.sign_off_item(manager, learner, db.session.get_one(InductionItem, item_id), self.catalogue)
+            db.session.commit()
+
+    def complete_modules(self, email: str) -> None:
+        """Read every section of every module and pass every quiz at the first attempt, as the learner."""
+        content = self.catalogue
+        with self.app.app_context():
+            user = _user_by_email(email)
+            for module in content.modules:
+                for section in module.sections:
+                    learning.open_section(user, content, module, section)
+                quiz = content.quiz_for(module)
+                attempt = learning.open_attempt(user, quiz, module)
+                assert attempt is not None
+                drawn = learning.drawn_questions(quiz, attempt)
+                learning.submit(
+                    user, content, module, quiz, attempt, {d.question.id: d.question.correct_ids for d in drawn}
+                )
+            db.session.commit()
+
+
+def _user_by_email(email: str) -> User:
+    found: User = db.session.scalars(select(User).where(User.email == email)).one()
+    return found
+
+
+@contextmanager
+def _smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    """A loopback SMTP server (aiosmtpd) that keeps every message; yields it and its port."""
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        yield mailbox, smtp.port
+    finally:
+        smtp.stop()
+
 
 @contextmanager
 def serve(content_dir: Path) -> Iterator[LiveServer]:
     """Serve the app over HTTP on a free loopback port until the block ends."""
-    with tempfile.TemporaryDirectory(prefix="induction-browser-") as folder:
+    with _smtp_server() as (mailbox, smtp_port), tempfile.TemporaryDirectory(prefix="induction-browser-") as folder:
         app = create_app(
             {
                 "TESTING": True,
@@ -133,6 +191,8 @@ def serve(content_dir: Path) -> Iterator[LiveServer]:
                 "CONTENT_DIR": str(content_dir),
                 "SECRET_KEY": "browser-test-secret-key-that-is-long-enough",
                 "SIGN_IN_LIMIT": "10000 per minute",
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": smtp_port,
             }
         )
         with app.app_context():
@@ -145,7 +205,7 @@ def serve(content_dir: Path) -> Iterator[LiveServer]:
         thread = threading.Thread(target=server.serve_forever, name=f"live-server-{content_dir}", daemon=True)
         thread.start()
         try:
-            yield LiveServer(app, url)
+            yield LiveServer(app, url, mailbox)
         finally:
             server.shutdown()
             thread.join(timeout=10)

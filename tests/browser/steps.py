@@ -44,3 +44,16 @@ def answer_quiz(page: Page, quiz: Quiz, right: bool | list[bool]) -> None:
             fieldset.locator(f'input[value="{option_id}"]').check()
     page.get_by_role("button", name="Submit answers").click()
     expect(heading(page)).to_have_text("Your result")
+
+
+def expect_notice(page: Page, text: str) -> None:
+    """A flashed message (role status) saying `text` is on the page."""
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
+
+
+def open_details(page: Page, summary: str) -> Locator:
+    """Open the <details> block whose <summary> reads `summary`, as a click on it would; returns the block."""
+    details = page.locator("details").filter(has=page.locator("summary", has_text=summary))
+    details.locator("summary").click()
+    expect(details).to_have_attribute("open", "")
+    return details
