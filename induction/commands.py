@@ -17,6 +17,7 @@ from induction.accounts.passwords import hash_password
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import progress, services
+from induction.learning import status as learner_status
 from induction.learning.models import Evaluation
 from induction.plans import services as plans
 from induction.plans.models import InductionItem
@@ -177,6 +178,7 @@ def demo() -> None:
         manager = services_accounts.find_user_by_email(managers[organisation.id])
         if manager is not None:
             _items_and_plan(person, manager, items[organisation.id], steps >= total, now, rng)
+    learner_status.refresh(db.session.scalars(select(User).where(User.role == Role.LEARNER.value)).all(), catalogue())
     db.session.commit()
     click.echo("Demo data loaded. Sign in with any of these; the password is " + DEMO_PASSWORD)
     for email, who in demo_accounts():
@@ -240,6 +242,7 @@ def rebuild() -> None:
     """Recompute every learner's progress from the statements."""
     ids = db.session.scalars(select(User.id).where(User.role == Role.LEARNER.value)).all()
     count = progress.rebuild(ids, catalogue())
+    learner_status.refresh(db.session.scalars(select(User).where(User.id.in_(ids))).all(), catalogue())
     db.session.commit()
     click.echo(f"Rebuilt progress of {count} learners from the statements.")
 

@@ -2,7 +2,7 @@
 
 from induction.accounts.models import EqualityMonitoring, Organisation, User, managed_organisations
 from induction.completion.models import Certificate
-from induction.learning.models import AttemptAllowance, Evaluation, ModuleProgress, QuizAttempt
+from induction.learning.models import AttemptAllowance, Evaluation, LearnerStatus, ModuleProgress, QuizAttempt
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.reminders.models import ReminderSent
 from induction.xapi.models import (
@@ -27,6 +27,7 @@ __all__ = [
     "InductionItem",
     "InductionPlan",
     "ItemProgress",
+    "LearnerStatus",
     "ModuleProgress",
     "Organisation",
     "QuizAttempt",

@@ -9,8 +9,10 @@ from induction.accounts.decorators import role_required
 from induction.accounts.invitations import link_for, send_invitation
 from induction.accounts.models import Organisation, Role, User
 from induction.admin.forms import OrganisationForm, UserForm
+from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
+from induction.learning import status as learner_status
 from induction.mail import MailError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -54,6 +56,8 @@ def organisation(organisation_id: int | None) -> Any:
                 db.session.add(found)
             form.populate_obj(found)
             found.name = name
+            db.session.flush()
+            learner_status.refresh_organisation(found.id, catalogue())  # the time allowed may have changed
             db.session.commit()
             flash(f"Saved {found.name}.", "success")
             return redirect(url_for("admin.organisations"))
@@ -145,4 +149,6 @@ def _save_user(form: UserForm, found: User | None) -> User:
     found.job_role = (form.job_role.data or "").strip() or None if learner else None
     found.managed = [organisations[i] for i in form.managed.data or []] if found.role == Role.MANAGER.value else []
     db.session.flush()
+    if learner:
+        learner_status.refresh([found], catalogue())
     return found

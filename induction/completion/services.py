@@ -14,6 +14,7 @@ from induction.completion.rules import DONE, ModuleState, Status, induction_stat
 from induction.content.model import Catalogue
 from induction.extensions import db
 from induction.learning import progress
+from induction.learning import status as learner_status
 from induction.plans.items import items_done
 from induction.xapi import statements as xs
 
@@ -50,6 +51,7 @@ def settle(
                 ),
                 moment,
             )
+    learner_status.refresh([user], catalogue)
     was_done = induction_status(before.values(), items_before) is Status.COMPLETED
     if induction_status(after.values(), items_after) is Status.COMPLETED and not was_done:
         return issue_certificate(user, catalogue, after, moment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,3 +71,22 @@ class Evaluation(db.Model):  # type: ignore[name-defined,misc]
     change: Mapped[str] = mapped_column(Text, default="")
     comments: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LearnerStatus(db.Model):  # type: ignore[name-defined,misc]
+    """One row per learner summing up their induction, so reports filter, sort and count in SQL.
+
+    Like module_progress it holds nothing that depends on the clock: "expired",
+    "overdue" and "refresher due" are read from next_expiry and due_date at query time.
+    """
+
+    __tablename__ = "learner_status"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    modules_done: Mapped[int] = mapped_column(default=0)
+    items_done: Mapped[int] = mapped_column(default=0)
+    items_total: Mapped[int] = mapped_column(default=0)
+    next_expiry: Mapped[datetime | None] = mapped_column(index=True)
+    last_activity_at: Mapped[datetime | None]
+    due_date: Mapped[date | None] = mapped_column(index=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from induction.accounts.models import User, utcnow
 from induction.completion import services as completion
 from induction.completion.models import Certificate
+from induction.content import catalogue as current_catalogue
 from induction.content.model import Catalogue, Module
 from induction.extensions import db
 from induction.learning import progress
+from induction.learning import status as learner_status
 from induction.plans.items import items_done
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.xapi import statements as xs
@@ -19,10 +21,7 @@ class PlanError(ValueError):
     """A change to a plan that cannot be made; the message is for the user."""
 
 
-def default_due_date(user: User) -> date | None:
-    if user.start_date is None or user.organisation is None:
-        return None
-    return user.start_date + timedelta(weeks=user.organisation.induction_weeks)
+default_due_date = learner_status.default_due_date
 
 
 def plan_of(user: User) -> InductionPlan | None:
@@ -55,6 +54,7 @@ def set_due_date(manager: User, learner: User, due: date, reason: str) -> Induct
     plan.due_date, plan.due_reason, plan.updated_at = due, reason.strip(), utcnow()
     plan.agreed_at = plan.agreed_by_id = None  # a changed plan needs agreeing again
     db.session.flush()
+    learner_status.refresh([learner], current_catalogue())
     return plan
 
 

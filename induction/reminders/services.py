@@ -18,7 +18,7 @@ from induction.content import catalogue
 from induction.extensions import db
 from induction.mail import MailError, send
 from induction.reminders.models import ReminderSent
-from induction.reporting.services import LearnerRow, learner_rows
+from induction.reporting.services import LearnerRow, all_learner_rows, ensure_rows
 
 DUE_SOON = timedelta(days=7)
 
@@ -84,10 +84,11 @@ def learner_reminders(row: LearnerRow, today: date) -> list[tuple[str, str, str,
 def send_reminders(today: date | None = None) -> Outcome:
     """Send every reminder owed today, once each."""
     day = today or date.today()
-    slugs = [m.slug for m in catalogue().modules]
+    modules = len(catalogue().modules)
     outcome = Outcome()
     everyone = User(role=Role.ADMIN.value)  # the scope of the whole platform
-    for row in learner_rows(everyone, slugs, day):
+    ensure_rows(everyone)
+    for row in list(all_learner_rows(everyone, modules, day)):
         if not row.user.active:
             continue
         for kind, condition, subject, body in learner_reminders(row, day):
@@ -95,7 +96,7 @@ def send_reminders(today: date | None = None) -> Outcome:
     week = f"{day.isocalendar().year}-W{day.isocalendar().week:02d}"
     managers = db.session.scalars(select(User).where(User.role == Role.MANAGER.value, User.active.is_(True))).all()
     for manager in managers:
-        rows = learner_rows(manager, slugs, day)
+        rows = list(all_learner_rows(manager, modules, day))
         if not rows:
             continue
         _send_once(

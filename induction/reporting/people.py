@@ -10,7 +10,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from induction.accounts.models import ROLE_GROUPS, Organisation, Role, User
+from induction.content import catalogue
 from induction.extensions import db
+from induction.learning import status as learner_status
 
 COLUMNS = ("name", "email", "job role", "role group", "start date")
 MAX_ROWS = 2000
@@ -107,6 +109,7 @@ def add_learner(organisation: Organisation, new: NewLearner) -> User:
     )
     db.session.add(user)
     db.session.flush()
+    learner_status.refresh([user], catalogue())
     return user
 
 

@@ -1,36 +1,32 @@
-"""Completion figures per organisation, always from the scoped queries.
+"""Completion figures per organisation, from the learner_status projection and the scope.
 
-The number of queries is fixed, whatever the number of learners: every lookup
-below loads all the rows it needs for the listed learners at once.
+Filtering, sorting, counting and paging happen in SQL, so a page makes the same few
+queries whether an organisation has fifty learners or a council has a hundred thousand.
+What depends on the clock (expired, overdue, refresher due) is worked out in the query.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from induction.accounts.models import Organisation, User
 from induction.accounts.scope import visible_learners, visible_organisations
-from induction.completion.rules import DONE, Status
+from induction.completion.rules import Status
+from induction.content import catalogue
 from induction.extensions import db
-from induction.learning import progress
-from induction.learning.models import ModuleProgress
-from induction.plans.items import items_done_for
-from induction.plans.models import InductionPlan
+from induction.learning import status as learner_status
+from induction.learning.models import LearnerStatus, ModuleProgress
 
 REFRESHER_WINDOW = timedelta(days=60)
-SORTS = {
-    "name": lambda r: (r.user.name.lower(), r.user.id),
-    "organisation": lambda r: (r.user.organisation.name.lower() if r.user.organisation else "", r.user.name.lower()),
-    "status": lambda r: (r.status.value, r.user.name.lower()),
-    "due": lambda r: (r.due or date.max, r.user.name.lower()),
-    "activity": lambda r: (r.last_activity or datetime.min, r.user.name.lower()),
-}
 STATUS_FILTERS = ("not started", "in progress", "completed", "expired", "overdue", "refresher due")
+SORTS = ("name", "organisation", "status", "due", "activity")
 
 
 @dataclass(frozen=True)
@@ -72,100 +68,140 @@ class LearnerRow:
     overdue: bool
     refresher_due: datetime | None
     last_activity: datetime | None
-    modules: dict[str, Status] = field(default_factory=dict)
 
 
-def learner_rows(
-    viewer: User, module_slugs: list[str], today: date, filters: Filters | None = None
-) -> list[LearnerRow]:
-    """The learners `viewer` may see, narrowed by `filters`, with their induction status."""
-    wanted = filters or Filters()
-    query = visible_learners(viewer).options(selectinload(User.organisation))
+class _Clock:
+    """The SQL conditions that depend on today."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.now = datetime.combine(today, datetime.min.time())
+
+    def expired(self) -> ColumnElement[bool]:
+        return and_(LearnerStatus.next_expiry.is_not(None), LearnerStatus.next_expiry <= self.now)
+
+    def completed(self) -> ColumnElement[bool]:
+        return and_(LearnerStatus.status == Status.COMPLETED.value, not_(self.expired()))
+
+    def overdue(self) -> ColumnElement[bool]:
+        return and_(not_(self.completed()), LearnerStatus.due_date.is_not(None), LearnerStatus.due_date < self.today)
+
+    def refresher_due(self) -> ColumnElement[bool]:
+        return and_(LearnerStatus.next_expiry.is_not(None), LearnerStatus.next_expiry <= self.now + REFRESHER_WINDOW)
+
+    def status(self) -> ColumnElement[str]:
+        return case((self.expired(), literal(Status.EXPIRED.value)), else_=LearnerStatus.status)
+
+
+def ensure_rows(viewer: User) -> None:
+    """Give every learner in scope a learner_status row; normally finds none missing."""
+    missing = db.session.scalars(
+        visible_learners(viewer)
+        .outerjoin(LearnerStatus, LearnerStatus.user_id == User.id)
+        .where(LearnerStatus.user_id.is_(None))
+    ).all()
+    if missing:
+        learner_status.refresh(missing, catalogue())
+        db.session.commit()
+
+
+def _filtered(viewer: User, wanted: Filters, clock: _Clock) -> Select[Any]:
+    query = (
+        visible_learners(viewer)
+        .join(LearnerStatus, LearnerStatus.user_id == User.id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+    )
     if wanted.organisation is not None:
         query = query.where(User.organisation_id == wanted.organisation)
-    if wanted.sector or wanted.ownership:
-        query = query.join(Organisation, Organisation.id == User.organisation_id)
-        if wanted.sector:
-            query = query.where(Organisation.sector == wanted.sector)
-        if wanted.ownership:
-            query = query.where(Organisation.ownership == wanted.ownership)
+    if wanted.sector:
+        query = query.where(Organisation.sector == wanted.sector)
+    if wanted.ownership:
+        query = query.where(Organisation.ownership == wanted.ownership)
     if wanted.job_role:
         query = query.where(User.job_role == wanted.job_role)
     if wanted.role_group is not None:
         query = query.where(User.role_group == wanted.role_group)
-    learners = db.session.scalars(query).all()
-    ids = [u.id for u in learners]
-    by_user: dict[int, list[ModuleProgress]] = {}
-    plans: dict[int, date] = {}
-    if ids:
-        for row in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id.in_(ids))):
-            by_user.setdefault(row.user_id, []).append(row)
-        found = db.session.execute(
-            select(InductionPlan.user_id, InductionPlan.due_date).where(InductionPlan.user_id.in_(ids))
-        )
-        plans = {row.user_id: row.due_date for row in found}
-    items = items_done_for(learners)
-    now = datetime.combine(today, datetime.min.time())
-    rows = [_row(u, by_user.get(u.id, []), module_slugs, items[u.id], plans.get(u.id), today, now) for u in learners]
-    rows = [r for r in rows if _matches(r, wanted.status)]
-    rows.sort(key=SORTS.get(wanted.sort, SORTS["name"]), reverse=wanted.descending)
-    return rows
+    conditions = {
+        "not started": LearnerStatus.status == Status.NOT_STARTED.value,
+        "in progress": and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired())),
+        "completed": clock.completed(),
+        "expired": clock.expired(),
+        "overdue": clock.overdue(),
+        "refresher due": clock.refresher_due(),
+    }
+    if wanted.status in conditions:
+        query = query.where(conditions[wanted.status])
+    return query
 
 
-def _matches(row: LearnerRow, status: str) -> bool:
-    if not status:
-        return True
-    if status == "overdue":
-        return row.overdue
-    if status == "refresher due":
-        return row.refresher_due is not None
-    return row.status.value == status
+def _ordered(query: Select[Any], wanted: Filters, clock: _Clock) -> Select[Any]:
+    key = {
+        "name": func.lower(User.name),
+        "organisation": func.lower(Organisation.name),
+        "status": clock.status(),
+        "due": LearnerStatus.due_date,
+        "activity": LearnerStatus.last_activity_at,
+    }.get(wanted.sort, func.lower(User.name))
+    first = key.desc().nulls_last() if wanted.descending else key.asc().nulls_last()
+    return query.order_by(first, func.lower(User.name), User.id)
 
 
-def _row(
-    user: User,
-    rows: list[ModuleProgress],
-    module_slugs: list[str],
-    items: tuple[int, int],
-    plan_due: date | None,
-    today: date,
-    now: datetime,
-) -> LearnerRow:
-    modules = {r.module_slug: progress.status_of(r, now) for r in rows if r.module_slug in module_slugs}
-    statuses = [modules.get(slug, Status.NOT_STARTED) for slug in module_slugs]
-    done = sum(1 for s in statuses if s in DONE)
-    items_signed, items_total = items
-    if module_slugs and done == len(module_slugs) and items_signed == items_total:
-        status = Status.COMPLETED
-    elif Status.EXPIRED in statuses:
-        status = Status.EXPIRED
-    elif any(s is not Status.NOT_STARTED for s in statuses) or items_signed:
-        status = Status.IN_PROGRESS
-    else:
-        status = Status.NOT_STARTED
-    expiries = [r.expires_at for r in rows if r.expires_at is not None]
-    soonest = min(expiries) if expiries else None
-    due = plan_due or _default_due(user)
-    activity = [r.last_activity_at for r in rows if r.last_activity_at]
+def _row(user: User, state: LearnerStatus, total: int, clock: _Clock) -> LearnerRow:
+    expired = state.next_expiry is not None and state.next_expiry <= clock.now
+    status = Status.EXPIRED if expired else Status(state.status)
     return LearnerRow(
         user=user,
         status=status,
-        done=done,
-        total=len(module_slugs),
-        items_done=items_signed,
-        items_total=items_total,
-        due=due,
-        overdue=status is not Status.COMPLETED and due is not None and due < today,
-        refresher_due=soonest if soonest is not None and soonest <= now + REFRESHER_WINDOW else None,
-        last_activity=max(activity) if activity else None,
-        modules=modules,
+        done=state.modules_done,
+        total=total,
+        items_done=state.items_done,
+        items_total=state.items_total,
+        due=state.due_date,
+        overdue=status is not Status.COMPLETED and state.due_date is not None and state.due_date < clock.today,
+        refresher_due=(
+            state.next_expiry
+            if state.next_expiry is not None and state.next_expiry <= clock.now + REFRESHER_WINDOW
+            else None
+        ),
+        last_activity=state.last_activity_at,
     )
 
 
-def _default_due(user: User) -> date | None:
-    if user.start_date is None or user.organisation is None:
-        return None
-    return user.start_date + timedelta(weeks=user.organisation.induction_weeks)
+@dataclass(frozen=True)
+class Page:
+    rows: list[LearnerRow]
+    total: int
+    page: int
+    pages: int
+
+
+def learner_page(viewer: User, module_count: int, today: date, wanted: Filters, page: int, size: int) -> Page:
+    """One page of the learners `viewer` may see, narrowed by `wanted`: two queries."""
+    clock = _Clock(today)
+    query = _filtered(viewer, wanted, clock)
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(User.id).subquery())) or 0
+    pages = max((total + size - 1) // size, 1)
+    page = min(max(page, 1), pages)
+    found = db.session.execute(
+        _ordered(query.add_columns(LearnerStatus), wanted, clock)
+        .options(selectinload(User.organisation))
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    return Page([_row(user, state, module_count, clock) for user, state in found], total, page, pages)
+
+
+def all_learner_rows(
+    viewer: User, module_count: int, today: date, wanted: Filters | None = None
+) -> Iterator[LearnerRow]:
+    """Every learner `viewer` may see under `wanted`, in order, read in batches (for exports and e-mails)."""
+    clock = _Clock(today)
+    query = _ordered(
+        _filtered(viewer, wanted or Filters(), clock).add_columns(LearnerStatus), wanted or Filters(), clock
+    )
+    result = db.session.execute(query.options(selectinload(User.organisation)).execution_options(yield_per=1000))
+    for user, state in result:
+        yield _row(user, state, module_count, clock)
 
 
 @dataclass(frozen=True)
@@ -175,24 +211,89 @@ class OrganisationSummary:
     learners: int
 
 
-def summaries(viewer: User, rows: list[LearnerRow]) -> list[OrganisationSummary]:
-    """Counts of learners by status, overdue and refresher due, for each organisation in scope."""
-    by_organisation: dict[int, list[LearnerRow]] = {}
-    for row in rows:
-        by_organisation.setdefault(row.user.organisation_id or 0, []).append(row)
+def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
+    """Counts of learners by status, overdue and refresher due, for each organisation in scope: two queries."""
+    clock = _Clock(today)
+
+    def total(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    figures = db.session.execute(
+        _filtered(viewer, Filters(), clock)
+        .with_only_columns(
+            User.organisation_id,
+            func.count(User.id),
+            total(LearnerStatus.status == Status.NOT_STARTED.value),
+            total(and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired()))),
+            total(clock.completed()),
+            total(clock.expired()),
+            total(clock.overdue()),
+            total(clock.refresher_due()),
+        )
+        .group_by(User.organisation_id)
+    ).all()
+    by_organisation = {row[0]: row[1:] for row in figures}
     result = []
     for organisation in db.session.scalars(visible_organisations(viewer)):
-        mine = by_organisation.get(organisation.id, [])
-        counts: Counter[str] = Counter(r.status.value for r in mine)
-        counts["overdue"] = sum(r.overdue for r in mine)
-        counts["refresher due"] = sum(r.refresher_due is not None for r in mine)
-        result.append(OrganisationSummary(organisation, counts, len(mine)))
+        learners, *numbers = by_organisation.get(organisation.id, (0, 0, 0, 0, 0, 0, 0))
+        names = ("not started", "in progress", "completed", "expired", "overdue", "refresher due")
+        result.append(
+            OrganisationSummary(organisation, Counter(dict(zip(names, map(int, numbers), strict=True))), int(learners))
+        )
     return result
 
 
-def completion_by_module(rows: list[LearnerRow], modules: list[tuple[str, str]]) -> list[tuple[str, int, int]]:
-    """(module title, learners done, learners) for each module."""
-    return [(title, sum(1 for r in rows if r.modules.get(slug) in DONE), len(rows)) for slug, title in modules]
+def completion_by_module(
+    viewer: User, wanted: Filters, today: date, modules: list[tuple[str, str]]
+) -> list[tuple[str, int, int]]:
+    """(module title, learners done, learners) for each module, among the filtered learners: two queries."""
+    clock = _Clock(today)
+    ids = _filtered(viewer, wanted, clock).with_only_columns(User.id)
+    learners = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    done = dict(
+        db.session.execute(
+            select(ModuleProgress.module_slug, func.count())
+            .where(
+                ModuleProgress.user_id.in_(ids),
+                or_(
+                    ModuleProgress.state == Status.WAIVED.value,
+                    and_(
+                        ModuleProgress.state == Status.COMPLETED.value,
+                        or_(ModuleProgress.expires_at.is_(None), ModuleProgress.expires_at > clock.now),
+                    ),
+                ),
+            )
+            .group_by(ModuleProgress.module_slug)
+        ).all()
+    )
+    return [(title, int(done.get(slug, 0)), learners) for slug, title in modules]
+
+
+def completions_by_month(viewer: User, wanted: Filters, today: date, months: int = 12) -> list[tuple[str, int]]:
+    """Certificates issued to the filtered learners in each of the last `months` months, oldest first."""
+    from induction.completion.models import Certificate
+
+    first = date(today.year, today.month, 1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    ids = _filtered(viewer, wanted, _Clock(today)).with_only_columns(User.id)
+    issued = db.session.scalars(
+        select(Certificate.issued_at).where(
+            Certificate.user_id.in_(ids), Certificate.issued_at >= datetime.combine(first, datetime.min.time())
+        )
+    )
+    counts: Counter[str] = Counter(moment.strftime("%Y-%m") for moment in issued)
+    labels = []
+    month = first
+    for _ in range(months):
+        labels.append((month.strftime("%b %y"), counts.get(month.strftime("%Y-%m"), 0)))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return labels
+
+
+def filtered_ids(viewer: User, wanted: Filters, today: date) -> Select[Any]:
+    """A query of the ids of the filtered learners, for exports."""
+    return _filtered(viewer, wanted, _Clock(today)).with_only_columns(User.id)
 
 
 def job_roles(viewer: User) -> list[str]:
@@ -203,26 +304,3 @@ def job_roles(viewer: User) -> list[str]:
         .order_by(User.job_role)
     )
     return [r for r in db.session.scalars(query) if r]
-
-
-def completions_by_month(user_ids: list[int], today: date, months: int = 12) -> list[tuple[str, int]]:
-    """Certificates issued to these learners in each of the last `months` months, oldest first."""
-    from induction.completion.models import Certificate
-
-    first = date(today.year, today.month, 1)
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    counts: Counter[str] = Counter()
-    if user_ids:
-        issued = db.session.scalars(
-            select(Certificate.issued_at).where(
-                Certificate.user_id.in_(user_ids), Certificate.issued_at >= datetime.combine(first, datetime.min.time())
-            )
-        )
-        counts.update(moment.strftime("%Y-%m") for moment in issued)
-    labels = []
-    month = first
-    for _ in range(months):
-        labels.append((month.strftime("%b %y"), counts.get(month.strftime("%Y-%m"), 0)))
-        month = (month + timedelta(days=32)).replace(day=1)
-    return labels

@@ -13,8 +13,10 @@ from induction.accounts.decorators import role_required
 from induction.accounts.invitations import link_for, send_invitation
 from induction.accounts.models import User
 from induction.accounts.scope import organisation_or_404, visible_organisations
+from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
+from induction.learning import status as learner_status
 from induction.mail import MailError
 from induction.plans.models import InductionItem
 from induction.reporting import people
@@ -41,6 +43,8 @@ def items(organisation_id: int) -> Any:
             job_role=(form.job_role.data or "").strip() or None,
         )
         db.session.add(item)
+        db.session.flush()
+        learner_status.refresh_organisation(organisation.id, catalogue())
         db.session.commit()
         flash(f"Added: {item.title}.", "success")
         return redirect(url_for("reporting.items", organisation_id=organisation.id))
@@ -64,6 +68,8 @@ def remove_item(organisation_id: int, item_id: int) -> Any:
     if request.method == "GET" or request.form.get("confirm") != "yes":
         return render_template("reporting/confirm_remove_item.html", organisation=organisation, item=item)
     item.active = False  # kept, so sign-offs already given stay on record
+    db.session.flush()
+    learner_status.refresh_organisation(organisation.id, catalogue())
     db.session.commit()
     flash(f"Removed: {item.title}. Sign-offs already given stay on the learners' records.", "success")
     return redirect(url_for("reporting.items", organisation_id=organisation.id))

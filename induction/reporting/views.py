@@ -46,29 +46,29 @@ def filters_from_request() -> services.Filters:
     )
 
 
-def _rows(filters: services.Filters) -> list[services.LearnerRow]:
-    return services.learner_rows(current_user, [m.slug for m in catalogue().modules], date.today(), filters)
+def _module_count() -> int:
+    return len(catalogue().modules)
 
 
 @bp.get("/")
 @role_required(*MANAGERS)
 def overview() -> Any:
     filters = filters_from_request()
-    everyone = _rows(services.Filters())
-    rows = _rows(filters) if filters != services.Filters() else everyone
-    page = max(request.args.get("page", 1, type=int), 1)
-    pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(page, pages)
+    services.ensure_rows(current_user)
+    today = date.today()
+    listing = services.learner_page(
+        current_user, _module_count(), today, filters, request.args.get("page", 1, type=int), PAGE_SIZE
+    )
     modules = [(m.slug, m.title) for m in catalogue().modules]
-    by_module = services.completion_by_module(rows, modules)
-    by_month = services.completions_by_month([r.user.id for r in rows], date.today())
+    by_module = services.completion_by_module(current_user, filters, today, modules)
+    by_month = services.completions_by_month(current_user, filters, today)
     return render_template(
         "reporting/overview.html",
-        summaries=services.summaries(current_user, everyone),
-        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        total=len(rows),
-        page=page,
-        pages=pages,
+        summaries=services.summaries(current_user, today),
+        rows=listing.rows,
+        total=listing.total,
+        page=listing.page,
+        pages=listing.pages,
         filters=filters,
         args=filters.as_args(),
         statuses=services.STATUS_FILTERS,
@@ -92,7 +92,8 @@ EXPORT_COLUMNS = [
 @bp.get("/export.csv")
 @role_required(*MANAGERS)
 def export_csv() -> Any:
-    rows = _rows(filters_from_request())
+    services.ensure_rows(current_user)
+    rows = services.all_learner_rows(current_user, _module_count(), date.today(), filters_from_request())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
@@ -121,14 +122,11 @@ def export_csv() -> Any:
 @bp.get("/certificates.zip")
 @role_required(*MANAGERS)
 def certificates_zip() -> Any:
-    ids = [r.user.id for r in _rows(filters_from_request())]
-    certificates = (
-        db.session.scalars(
-            select(Certificate).where(Certificate.user_id.in_(ids)).order_by(Certificate.issued_at)
-        ).all()
-        if ids
-        else []
-    )
+    services.ensure_rows(current_user)
+    ids = services.filtered_ids(current_user, filters_from_request(), date.today())
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.user_id.in_(ids)).order_by(Certificate.issued_at)
+    ).all()
     buffer = io.BytesIO()
     base = current_app.config["BASE_URL"]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -1,0 +1,72 @@
+"""The learner_status projection: each learner's induction in one row, kept up to date by
+every change that can alter it (learning events, item sign-offs, plans, new items)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from induction.accounts.models import Role, User
+from induction.completion.rules import DONE, Status
+from induction.content.model import Catalogue
+from induction.extensions import db
+from induction.learning.models import LearnerStatus, ModuleProgress
+from induction.plans.items import items_done_for
+from induction.plans.models import InductionPlan
+
+
+def default_due_date(user: User) -> date | None:
+    if user.start_date is None or user.organisation is None:
+        return None
+    return user.start_date + timedelta(weeks=user.organisation.induction_weeks)
+
+
+def refresh(users: Iterable[User], catalogue: Catalogue) -> None:
+    """Recompute the rows of these learners, with a fixed number of queries for any number of them."""
+    learners = [u for u in users if u.role == Role.LEARNER.value]
+    if not learners:
+        return
+    ids = [u.id for u in learners]
+    slugs = {m.slug for m in catalogue.modules}
+    progress: dict[int, list[ModuleProgress]] = {}
+    for found in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id.in_(ids))):
+        if found.module_slug in slugs:
+            progress.setdefault(found.user_id, []).append(found)
+    plans = {
+        p.user_id: p.due_date for p in db.session.scalars(select(InductionPlan).where(InductionPlan.user_id.in_(ids)))
+    }
+    items = items_done_for(learners)
+    existing = {s.user_id: s for s in db.session.scalars(select(LearnerStatus).where(LearnerStatus.user_id.in_(ids)))}
+    for user in learners:
+        rows = progress.get(user.id, [])
+        row = existing.get(user.id)
+        if row is None:
+            row = LearnerStatus(user_id=user.id)
+            db.session.add(row)
+        done = sum(1 for r in rows if Status(r.state) in DONE)
+        signed, total = items[user.id]
+        if catalogue.modules and done == len(catalogue.modules) and signed == total:
+            status = Status.COMPLETED
+        elif rows or signed:
+            status = Status.IN_PROGRESS
+        else:
+            status = Status.NOT_STARTED
+        expiries = [r.expires_at for r in rows if r.expires_at is not None and r.state == Status.COMPLETED.value]
+        activity = [r.last_activity_at for r in rows if r.last_activity_at is not None]
+        row.status = status.value
+        row.modules_done = done
+        row.items_done, row.items_total = signed, total
+        row.next_expiry = min(expiries) if expiries else None
+        row.last_activity_at = max(activity) if activity else None
+        row.due_date = plans.get(user.id) or default_due_date(user)
+    db.session.flush()
+
+
+def refresh_organisation(organisation_id: int, catalogue: Catalogue) -> None:
+    """Recompute every learner of an organisation, e.g. after its items or its default time change."""
+    learners = db.session.scalars(
+        select(User).where(User.organisation_id == organisation_id, User.role == Role.LEARNER.value)
+    ).all()
+    refresh(learners, catalogue)
