@@ -78,25 +78,27 @@ def _user(email: str, name: str, role: Role, organisation: Organisation | None =
     return user
 
 
-def _work_through(user: User, steps: int, start: datetime, rng: random.Random) -> None:
-    """Read sections and take quizzes in order, `steps` events in all, spread over days."""
+def _work_through(user: User, steps: int, start: datetime, rng: random.Random) -> datetime:
+    """Read sections and take quizzes in order, `steps` events in all, spread over days; returns the last moment."""
     content = catalogue()
     moment = start
+    # Spread the events over the time since the start, never past now.
+    gap = max((utcnow() - start) / max(steps * 2, 1), timedelta(minutes=10))
     for module in content.modules:
         for section in module.sections:
             if steps <= 0:
-                return
-            moment += timedelta(minutes=rng.randint(5, 60 * 30))
+                return moment
+            moment = min(moment + gap * rng.uniform(0.3, 1.7), utcnow() - timedelta(hours=1))
             services.open_section(user, content, module, section, now=moment)
             steps -= 1
         if steps <= 0:
-            return
+            return moment
         quiz = content.quiz_for(module)
         for _ in range(2):
-            moment += timedelta(minutes=rng.randint(10, 90))
+            moment = min(moment + timedelta(minutes=rng.randint(10, 90)), utcnow() - timedelta(minutes=30))
             attempt = services.open_attempt(user, quiz, module, now=moment)
             if attempt is None:
-                return
+                return moment
             drawn = services.drawn_questions(quiz, attempt)
             strong = rng.random() < 0.8
             answers = {
@@ -109,6 +111,7 @@ def _work_through(user: User, steps: int, start: datetime, rng: random.Random) -
             if outcome.score.passed:
                 break
         steps -= 1
+    return moment
 
 
 @click.command("demo")
@@ -174,10 +177,11 @@ def demo() -> None:
         )
         db.session.flush()
         steps = rng.choice([0, rng.randint(1, total), total, total])
-        _work_through(person, steps, now - timedelta(days=started), rng)
+        finished_at = _work_through(person, steps, now - timedelta(days=started), rng)
         manager = services_accounts.find_user_by_email(managers[organisation.id])
         if manager is not None:
-            _items_and_plan(person, manager, items[organisation.id], steps >= total, now, rng)
+            signed_at = min(finished_at + timedelta(days=rng.randint(1, 6)), now)
+            _items_and_plan(person, manager, items[organisation.id], steps >= total, signed_at, rng)
     learner_status.refresh(db.session.scalars(select(User).where(User.role == Role.LEARNER.value)).all(), catalogue())
     db.session.commit()
     click.echo("Demo data loaded. Sign in with any of these; the password is " + DEMO_PASSWORD)
@@ -215,7 +219,7 @@ def _items_and_plan(
     mine = [i for i in items if plans.applies_to(i, person)]
     if finished:
         for item in mine:
-            plans.sign_off_item(manager, person, item, catalogue(), now=now - timedelta(days=rng.randint(1, 4)))
+            plans.sign_off_item(manager, person, item, catalogue(), now=now)
         if rng.random() < 0.5:
             db.session.add(
                 Evaluation(

@@ -328,3 +328,9 @@ def test_forged_answers_are_refused_and_nothing_is_recorded(
     assert message in response.get_data(as_text=True)
     assert statements() == []
     assert services.attempts_used(learner.id, "first-steps") == 0
+
+
+def test_continue_goes_to_the_quiz_once_every_section_is_read(client: Any, learner: Any) -> None:
+    read_module(client, "first-steps")
+    home = client.get("/").get_data(as_text=True)
+    assert 'class="button" href="/quizzes/first-steps">Continue First steps' in home

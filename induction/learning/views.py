@@ -42,7 +42,7 @@ def home() -> Any:
             "row": rows.get(m.slug),
             "status": progress.status_of(rows.get(m.slug)),
             "read": len(progress.read_sections(rows.get(m.slug))),
-            "next": _next_section(m, rows.get(m.slug)),
+            "next": _continue_url(m, rows.get(m.slug)),
         }
         for m in content.modules
     ]
@@ -55,6 +55,15 @@ def home() -> Any:
         welcome=content.welcome,
         certificate=latest_certificate(current_user.id),
     )
+
+
+def _continue_url(module: Module, row: Any) -> str:
+    """Where "continue" takes the learner: the first unread section, or the quiz once all are read."""
+    read = progress.read_sections(row)
+    unread = next((s.id for s in module.sections if s.id not in read), None)
+    if unread is None and not (row is not None and row.passed):
+        return url_for("learning.quiz", slug=module.quiz_slug)
+    return url_for("learning.section", slug=module.slug, section_id=unread or module.sections[0].id)
 
 
 def _next_section(module: Module, row: Any) -> str:

@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 
 BAR = 24
 GAP = 10
-LABEL_WIDTH = 260
+LABEL_WIDTH = 300
 CHART_WIDTH = 320
 
 
@@ -23,7 +23,7 @@ def bar_chart(title: str, bars: list[tuple[str, int, int]]) -> Markup:
         y = GAP + index * (BAR + GAP)
         share = value / total if total else 0
         bar = round(CHART_WIDTH * share)
-        short = label if len(label) <= 38 else label[:36] + "…"
+        short = label if len(label) <= 36 else label[:34] + "…"
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR * 0.7:.0f}" text-anchor="end" font-size="13" '
             f'fill="#0b0c0c">{escape(short)}</text>'
