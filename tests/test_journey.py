@@ -20,7 +20,7 @@ from induction.learning.models import ModuleProgress, QuizAttempt
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
-from .journey import answer, complete_everything, quiz_form, read_module
+from .journey import answer, complete_everything, complete_modules_at, quiz_form, read_module
 
 
 @pytest.fixture
@@ -200,18 +200,7 @@ def test_a_revoked_certificate_shows_as_revoked(client: Any, learner: Any, make:
 
 
 def test_a_refresher_expires_the_module_and_the_certificate(client: Any, learner: Any) -> None:
-    content = catalogue()
-    past = utcnow() - timedelta(days=365 * 3 + 30)
-    for module in content.modules:
-        for section in module.sections:
-            services.open_section(learner, content, module, section, now=past)
-        quiz = content.quiz_for(module)
-        attempt = services.open_attempt(learner, quiz, module, now=past)
-        drawn = services.drawn_questions(quiz, attempt)  # type: ignore[arg-type]
-        services.submit(
-            learner, content, module, quiz, attempt, {d.question.id: d.question.correct_ids for d in drawn}, now=past
-        )  # type: ignore[arg-type]
-    db.session.commit()
+    complete_modules_at(learner, utcnow() - timedelta(days=365 * 3 + 30))
     certificate = db.session.scalar(select(Certificate))
     assert certificate is not None
     first_registration = db.session.get(ModuleProgress, (learner.id, "staying-safe")).registration  # type: ignore[union-attr]

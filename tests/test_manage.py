@@ -20,7 +20,7 @@ from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
 from .conftest import csrf_from
-from .journey import answer, complete_everything, read_module
+from .journey import answer, complete_everything, complete_modules_at, read_module
 
 
 @pytest.fixture
@@ -281,21 +281,7 @@ def test_learners_give_equality_answers_themselves(client: Any, auth: Any, world
 def test_clock_dependent_statuses_are_worked_out_at_query_time(client: Any, auth: Any, world: dict[str, Any]) -> None:
     from datetime import datetime
 
-    from induction.content import catalogue
-    from induction.learning import services as learning
-
-    coach = world["coach"]
-    content = catalogue()
-    past = datetime.now() - timedelta(days=3 * 365 + 40)
-    for module in content.modules:
-        for section in module.sections:
-            learning.open_section(coach, content, module, section, now=past)
-        quiz = content.quiz_for(module)
-        attempt = learning.open_attempt(coach, quiz, module, now=past)
-        drawn = learning.drawn_questions(quiz, attempt)  # type: ignore[arg-type]
-        answers = {d.question.id: d.question.correct_ids for d in drawn}
-        learning.submit(coach, content, module, quiz, attempt, answers, now=past)  # type: ignore[arg-type]
-    db.session.commit()
+    complete_modules_at(world["coach"], datetime.now() - timedelta(days=3 * 365 + 40))
     auth.sign_in(world["manager"])
     for status, shown in (("expired", True), ("refresher due", True), ("completed", False), ("overdue", False)):
         page = client.get(f"/manage/?status={status.replace(' ', '+')}").get_data(as_text=True)
