@@ -288,3 +288,16 @@ def test_clock_dependent_statuses_are_worked_out_at_query_time(client: Any, auth
         assert ("Cal Coach" in page) is shown, status
     summary = client.get("/manage/").get_data(as_text=True)
     assert "Refresher due" in summary
+
+
+def test_status_rows_are_made_in_batches(app: Any, make: Any, monkeypatch: Any) -> None:
+    from induction.content import catalogue
+    from induction.learning import status as learner_status
+    from induction.learning.models import LearnerStatus
+
+    monkeypatch.setattr(learner_status, "BATCH", 2)
+    organisation = make.organisation()
+    people = [make.learner(organisation) for _ in range(5)]
+    learner_status.refresh(people, catalogue())
+    db.session.commit()
+    assert db.session.query(LearnerStatus).count() == 5

@@ -23,11 +23,18 @@ def default_due_date(user: User) -> date | None:
     return user.start_date + timedelta(weeks=user.organisation.induction_weeks)
 
 
+BATCH = 1000  # keeps each IN (...) well under the database's limit on bound parameters
+
+
 def refresh(users: Iterable[User], catalogue: Catalogue) -> None:
-    """Recompute the rows of these learners, with a fixed number of queries for any number of them."""
+    """Recompute the rows of these learners: a few queries per thousand of them."""
     learners = [u for u in users if u.role == Role.LEARNER.value]
-    if not learners:
-        return
+    for start in range(0, len(learners), BATCH):
+        _refresh_batch(learners[start : start + BATCH], catalogue)
+    db.session.flush()
+
+
+def _refresh_batch(learners: list[User], catalogue: Catalogue) -> None:
     ids = [u.id for u in learners]
     slugs = {m.slug for m in catalogue.modules}
     progress: dict[int, list[ModuleProgress]] = {}
@@ -61,7 +68,6 @@ def refresh(users: Iterable[User], catalogue: Catalogue) -> None:
         row.next_expiry = min(expiries) if expiries else None
         row.last_activity_at = max(activity) if activity else None
         row.due_date = plans.get(user.id) or default_due_date(user)
-    db.session.flush()
 
 
 def refresh_organisation(organisation_id: int, catalogue: Catalogue) -> None:

@@ -244,12 +244,11 @@ def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
 
 
 def completion_by_module(
-    viewer: User, wanted: Filters, today: date, modules: list[tuple[str, str]]
+    viewer: User, wanted: Filters, today: date, modules: list[tuple[str, str]], learners: int
 ) -> list[tuple[str, int, int]]:
-    """(module title, learners done, learners) for each module, among the filtered learners: two queries."""
+    """(module title, learners done, learners) for each module, among the `learners` filtered ones: one query."""
     clock = _Clock(today)
     ids = _filtered(viewer, wanted, clock).with_only_columns(User.id)
-    learners = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     done = dict(
         db.session.execute(
             select(ModuleProgress.module_slug, func.count())

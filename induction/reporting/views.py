@@ -60,7 +60,7 @@ def overview() -> Any:
         current_user, _module_count(), today, filters, request.args.get("page", 1, type=int), PAGE_SIZE
     )
     modules = [(m.slug, m.title) for m in catalogue().modules]
-    by_module = services.completion_by_module(current_user, filters, today, modules)
+    by_module = services.completion_by_module(current_user, filters, today, modules, listing.total)
     by_month = services.completions_by_month(current_user, filters, today)
     return render_template(
         "reporting/overview.html",
