@@ -57,19 +57,20 @@ def home() -> Any:
     )
 
 
-def _continue_url(module: Module, row: Any) -> str:
-    """Where "continue" takes the learner: the first unread section, or the quiz once all are read."""
+def _first_unread(module: Module, row: Any) -> str | None:
     read = progress.read_sections(row)
-    unread = next((s.id for s in module.sections if s.id not in read), None)
-    if unread is None and not (row is not None and row.passed):
-        return url_for("learning.quiz", slug=module.quiz_slug)
-    return url_for("learning.section", slug=module.slug, section_id=unread or module.sections[0].id)
+    return next((s.id for s in module.sections if s.id not in read), None)
 
 
 def _next_section(module: Module, row: Any) -> str:
-    read = progress.read_sections(row)
-    unread = next((s.id for s in module.sections if s.id not in read), None)
-    return unread or module.sections[0].id
+    return _first_unread(module, row) or module.sections[0].id
+
+
+def _continue_url(module: Module, row: Any) -> str:
+    """Where "continue" takes the learner: the first unread section, or the quiz once all are read."""
+    if _first_unread(module, row) is None and not (row is not None and row.passed):
+        return url_for("learning.quiz", slug=module.quiz_slug)
+    return url_for("learning.section", slug=module.slug, section_id=_next_section(module, row))
 
 
 @bp.get("/welcome")
