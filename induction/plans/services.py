@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from induction.accounts.models import User, utcnow
 from induction.completion import services as completion
 from induction.completion.models import Certificate
@@ -25,8 +27,6 @@ default_due_date = learner_status.default_due_date
 
 
 def plan_of(user: User) -> InductionPlan | None:
-    from sqlalchemy import select
-
     return db.session.scalar(select(InductionPlan).where(InductionPlan.user_id == user.id))
 
 
@@ -144,8 +144,6 @@ def waive(manager: User, learner: User, module: Module, reason: str, catalogue: 
 
 
 def active_waiver(learner: User, module_slug: str) -> Waiver | None:
-    from sqlalchemy import select
-
     return db.session.scalar(
         select(Waiver).where(
             Waiver.user_id == learner.id, Waiver.module_slug == module_slug, Waiver.undone_at.is_(None)

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from induction.accounts.decorators import role_required
 from induction.accounts.invitations import link_for, send_invitation
 from induction.accounts.models import User
-from induction.accounts.scope import organisation_or_404, visible_organisations
+from induction.accounts.scope import learner_or_404, organisation_or_404, visible_organisations
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
@@ -144,8 +144,6 @@ def import_learners() -> Any:
 @bp.post("/learners/<int:learner_id>/invite")
 @role_required(*MANAGERS)
 def reinvite(learner_id: int) -> Any:
-    from induction.accounts.scope import learner_or_404
-
     person = learner_or_404(current_user, learner_id)
     _invite(person)
     return redirect(url_for("reporting.learner", learner_id=person.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -13,12 +14,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from induction.accounts.decorators import role_required
-from induction.accounts.models import ROLE_GROUPS, Ownership, Role, Sector
-from induction.accounts.scope import organisation_or_404
+from induction.accounts.models import ROLE_GROUPS, EqualityMonitoring, Ownership, Role, Sector, User
+from induction.accounts.scope import organisation_or_404, visible_learners
 from induction.completion.models import Certificate
 from induction.completion.pdf import certificate_pdf
 from induction.content import catalogue
 from induction.extensions import db
+from induction.learning.forms import AGE_BANDS, DISABILITY, ETHNICITIES, PREFER_NOT, SEXES
 from induction.reporting import services
 from induction.reporting.blueprint import bp
 from induction.reporting.charts import bar_chart, column_chart
@@ -154,12 +156,6 @@ def suppressed(count: int) -> str:
 @bp.get("/equality")
 @role_required(*MANAGERS)
 def equality() -> Any:
-    from collections import Counter
-
-    from induction.accounts.models import EqualityMonitoring, User
-    from induction.accounts.scope import visible_learners
-    from induction.learning.forms import AGE_BANDS, DISABILITY, ETHNICITIES, PREFER_NOT, SEXES
-
     ids = visible_learners(current_user).with_only_columns(User.id)
     answers = db.session.scalars(select(EqualityMonitoring).where(EqualityMonitoring.user_id.in_(ids))).all()
     learners = db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
