@@ -37,15 +37,6 @@ class Place:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _check_params(params: dict[str, str], allowed: set[str], required: set[str]) -> None:
-    for name in params:
-        if name not in allowed:
-            raise XapiError(f"{name!r} is not a parameter of this resource", name)
-    for name in sorted(required):
-        if name not in params:
-            raise XapiError(f"{name} is required", name)
-
-
 def _activity(params: dict[str, str]) -> str:
     iri = params["activityId"]
     if not formats.is_iri(iri):
@@ -195,7 +186,7 @@ def state() -> Response:
     xrequest = current()
     params = xrequest.params
     _writes_allowed(xrequest)
-    _check_params(params, {"activityId", "agent", "registration", "stateId", "since"}, {"activityId", "agent"})
+    formats.check_params(params, {"activityId", "agent", "registration", "stateId", "since"}, {"activityId", "agent"})
     registration = params.get("registration")
     if registration is not None and not formats.is_uuid(registration):
         raise XapiError("must be a UUID", "registration")
@@ -232,7 +223,7 @@ def activity_profile() -> Response:
     xrequest = current()
     params = xrequest.params
     _writes_allowed(xrequest)
-    _check_params(params, {"activityId", "profileId", "since"}, {"activityId"})
+    formats.check_params(params, {"activityId", "profileId", "since"}, {"activityId"})
     place = Place(ACTIVITY_PROFILE, activity_id=_activity(params))
     return _profile(place, params, xrequest)
 
@@ -243,7 +234,7 @@ def agent_profile() -> Response:
     xrequest = current()
     params = xrequest.params
     _writes_allowed(xrequest)
-    _check_params(params, {"agent", "profileId", "since"}, {"agent"})
+    formats.check_params(params, {"agent", "profileId", "since"}, {"agent"})
     place = Place(AGENT_PROFILE, agent_key=query.agent_param(params["agent"], groups=False))
     return _profile(place, params, xrequest)
 

@@ -44,6 +44,16 @@ _LANGTAG = re.compile(
 _VERSION = re.compile(r"^1\.0(?:\.\d+)?$")
 
 
+def check_params(params: dict[str, str], allowed: set[str], required: set[str], where: str = "this resource") -> None:
+    """Refuse a parameter the resource does not take, or a missing required one, naming it."""
+    for name in params:
+        if name not in allowed:
+            raise XapiError(f"{name!r} is not a parameter of {where}", name)
+    for name in sorted(required):
+        if name not in params:
+            raise XapiError(f"{name} is required", name)
+
+
 def is_uuid(value: object) -> bool:
     return isinstance(value, str) and bool(_UUID.match(value))
 

@@ -47,12 +47,8 @@ def statements() -> Response:
 
 
 def _put(params: dict[str, str], body: Any) -> Response:
-    for name in params:
-        if name != "statementId":
-            raise XapiError(f"{name!r} is not a parameter of PUT statements", name)
-    statement_id = params.get("statementId")
-    if statement_id is None:
-        raise XapiError("statementId is required", "statementId")
+    formats.check_params(params, {"statementId"}, {"statementId"}, "PUT statements")
+    statement_id = params["statementId"]
     if not formats.is_uuid(statement_id):
         raise XapiError("must be a UUID", "statementId")
     if isinstance(body, list):
@@ -122,12 +118,8 @@ def _statement_response(body: Any, attachments: bool, headers: dict[str, str]) -
 @endpoint(methods=READ)
 def activities() -> Response:
     params = current().params
-    for name in params:
-        if name != "activityId":
-            raise XapiError(f"{name!r} is not a parameter of the Activities resource", name)
-    iri = params.get("activityId")
-    if iri is None:
-        raise XapiError("activityId is required", "activityId")
+    formats.check_params(params, {"activityId"}, {"activityId"}, "the Activities resource")
+    iri = params["activityId"]
     if not formats.is_iri(iri):
         raise XapiError("must be an absolute IRI", "activityId")
     row = db.session.get(ActivityDefinition, formats.short_key(iri))
@@ -141,11 +133,7 @@ def activities() -> Response:
 @endpoint(methods=READ)
 def agents() -> Response:
     params = current().params
-    for name in params:
-        if name != "agent":
-            raise XapiError(f"{name!r} is not a parameter of the Agents resource", name)
-    if "agent" not in params:
-        raise XapiError("agent is required", "agent")
+    formats.check_params(params, {"agent"}, {"agent"}, "the Agents resource")
     query.agent_param(params["agent"], groups=False)
     agent = json.loads(params["agent"])
     person: dict[str, Any] = {"objectType": "Person"}
