@@ -208,3 +208,26 @@ def test_a_reminder_that_cannot_be_sent_goes_next_time(app: Any, make: Any, sett
     assert send_reminders(today).failed == 2
     app.config["SMTP_PORT"] = real_port
     assert send_reminders(today).sent == 2
+
+
+def test_an_admin_adding_someone_gets_the_link_when_mail_fails(
+    client: Any, auth: Any, make: Any, app: Any, mailbox: Mailbox
+) -> None:
+    from induction.accounts.models import Role
+
+    auth.sign_in(make.user(Role.ADMIN))
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_from(page),
+        "name": "Tess Trainer",
+        "email": "tess@example.org",
+        "role": "trainer",
+        "organisation": "0",
+        "job_role": "",
+        "active": "y",
+    }
+    app.config["SMTP_PORT"] = free_port()  # nothing listens there
+    response = client.post("/admin/users/new", data=data, follow_redirects=True)
+    assert "The e-mail could not be sent. Give Tess Trainer this link" in response.get_data(as_text=True)
+    assert "/set-password/" in response.get_data(as_text=True)
+    assert mailbox.messages == []

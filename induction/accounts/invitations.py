@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from induction.accounts.models import User
 from induction.extensions import db
-from induction.mail import send
+from induction.mail import MailError, send
 
 MAX_AGE = 7 * 24 * 3600
 
@@ -51,3 +51,12 @@ def send_invitation(user: User) -> None:
         f"Choose your password here (the link works for 7 days):\n\n{link_for(user)}\n\n"
         "If you did not expect this e-mail, you can ignore it.\n",
     )
+
+
+def invite_or_link(user: User) -> str | None:
+    """E-mail the learner their link; if that fails, return the link to hand over instead."""
+    try:
+        send_invitation(user)
+    except MailError:
+        return link_for(user)
+    return None

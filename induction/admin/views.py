@@ -6,14 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, or_, select
 
 from induction.accounts.decorators import role_required
-from induction.accounts.invitations import link_for, send_invitation
+from induction.accounts.invitations import invite_or_link
 from induction.accounts.models import Organisation, Role, User
 from induction.admin.forms import OrganisationForm, UserForm
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
 from induction.learning import status as learner_status
-from induction.mail import MailError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -111,11 +110,9 @@ def user(user_id: int | None) -> Any:
             found = _save_user(form, found)
             db.session.commit()
             flash(f"Saved {found.name}.", "success")
-            if created:
-                try:
-                    send_invitation(found)
-                except MailError:
-                    flash(f"The e-mail could not be sent. Give {found.name} this link: {link_for(found)}", "info")
+            link = invite_or_link(found) if created else None
+            if link is not None:
+                flash(f"The e-mail could not be sent. Give {found.name} this link: {link}", "info")
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user.html", form=form, person=found), status

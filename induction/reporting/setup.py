@@ -10,14 +10,13 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from induction.accounts.decorators import role_required
-from induction.accounts.invitations import link_for, send_invitation
+from induction.accounts.invitations import invite_or_link
 from induction.accounts.models import User
 from induction.accounts.scope import learner_or_404, organisation_or_404, visible_organisations
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
 from induction.learning import status as learner_status
-from induction.mail import MailError
 from induction.plans.models import InductionItem
 from induction.reporting import people
 from induction.reporting.blueprint import bp
@@ -76,11 +75,11 @@ def remove_item(organisation_id: int, item_id: int) -> Any:
 
 
 def _invite(user: User) -> None:
-    try:
-        send_invitation(user)
+    link = invite_or_link(user)
+    if link is None:
         flash(f"{user.name} has been e-mailed a link to set their password.", "success")
-    except MailError:
-        flash(f"The e-mail to {user.email} could not be sent. Give them this link instead: {link_for(user)}", "info")
+    else:
+        flash(f"The e-mail to {user.email} could not be sent. Give them this link instead: {link}", "info")
 
 
 @bp.route("/learners/new", methods=["GET", "POST"])
@@ -124,13 +123,7 @@ def import_learners() -> Any:
         return render_template("reporting/import.html", form=form, check=check, organisation=organisation), 400
     added = [people.add_learner(organisation, new) for new in check.good]
     db.session.commit()
-    sent = 0
-    for user in added:
-        try:
-            send_invitation(user)
-            sent += 1
-        except MailError:
-            continue
+    sent = sum(invite_or_link(user) is None for user in added)
     skipped = f" {len(check.problems)} row(s) with problems were left out." if check.problems else ""
     unsent = (
         f" {len(added) - sent} e-mail(s) could not be sent; send links from each learner's page."
