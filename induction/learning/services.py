@@ -221,12 +221,6 @@ def attempt_answers(attempt: QuizAttempt) -> dict[str, list[str]]:
     return json.loads(attempt.responses or "{}")
 
 
-def last_activity(user_id: int) -> datetime | None:
-    rows = progress.progress_rows(user_id).values()
-    moments = [r.last_activity_at for r in rows if r.last_activity_at]
-    return max(moments) if moments else None
-
-
 def allow_more_attempts(user_id: int, quiz_slug: str, extra: int, granted_by: int | None) -> AttemptAllowance:
     """Let the learner have `extra` more attempts at the quiz than it allows."""
     allowance = db.session.get(AttemptAllowance, (user_id, quiz_slug))
