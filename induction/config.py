@@ -29,6 +29,8 @@ class Config:
     SECRET_KEY: str
     SQLALCHEMY_DATABASE_URI: str
     CONTENT_DIR: str
+    LOCAL_INFORMATION: str  # empty: local.yml in CONTENT_DIR
+    ALLOW_UNSET_LOCAL_INFORMATION: bool
     BASE_URL: str
     SESSION_COOKIE_SECURE: bool
     REMEMBER_COOKIE_SECURE: bool
@@ -47,6 +49,7 @@ class Config:
     SMTP_PORT: int
     MAIL_FROM: str
     TRUST_PROXY: bool
+    LOG_FILE: str  # empty: stderr
 
     @property
     def production(self) -> bool:
@@ -65,6 +68,8 @@ class Config:
             SECRET_KEY=secret or secrets.token_hex(32),
             SQLALCHEMY_DATABASE_URI=database,
             CONTENT_DIR=os.environ.get("CONTENT_DIR") or str(ROOT / "content"),
+            LOCAL_INFORMATION=os.environ.get("LOCAL_INFORMATION", ""),
+            ALLOW_UNSET_LOCAL_INFORMATION=_flag("ALLOW_UNSET_LOCAL_INFORMATION", False),
             BASE_URL=os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
             SESSION_COOKIE_SECURE=_flag("SESSION_COOKIE_SECURE", production),
             REMEMBER_COOKIE_SECURE=_flag("SESSION_COOKIE_SECURE", production),
@@ -83,6 +88,7 @@ class Config:
             SMTP_PORT=int(os.environ.get("SMTP_PORT", "25")),
             MAIL_FROM=os.environ.get("MAIL_FROM", "induction@localhost"),
             TRUST_PROXY=_flag("TRUST_PROXY", False),
+            LOG_FILE=os.environ.get("LOG_FILE", ""),
         )
 
     def as_flask(self) -> dict[str, object]:

@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from induction.content import local
 from induction.content.model import (
     Catalogue,
+    Fault,
+    LocalInformation,
     Module,
     Option,
     Outcome,
     Page,
+    Placeholder,
     Question,
     QuestionType,
     Quiz,
@@ -29,16 +32,6 @@ IDENT = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 VERSION = re.compile(r"^\d+\.\d+$")
 LINE = "__line__"
 KEYS = "__keys__"
-
-
-@dataclass(frozen=True)
-class Fault:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 class ContentError(RuntimeError):
@@ -80,12 +73,14 @@ def url_for_media(relative: str) -> str:
 class _Reader:
     """Collects faults while reading one content tree."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, local_values: dict[str, str] | None = None) -> None:
         self.root = root
         self.faults: list[Fault] = []
+        self.local_values = local_values or {}
+        self.placeholders: list[Placeholder] = []
 
     def fault(self, path: Path, line: int, message: str) -> None:
-        self.faults.append(Fault(_display(path), line, message))
+        self.faults.append(Fault(display(path), line, message))
 
     def yaml(self, path: Path, text: str, first_line: int = 1) -> Any:
         try:
@@ -131,16 +126,23 @@ class _Reader:
         return value
 
 
-def _display(path: Path) -> str:
+def display(path: Path) -> str:
+    """`path` as messages show it: relative to the working folder when it is inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
 
-def load(root: str | Path) -> tuple[Catalogue, list[Fault]]:
-    """The catalogue under `root` and every fault found; the catalogue is usable only if there are none."""
-    reader = _Reader(Path(root))
+def load(root: str | Path, local_information: str | Path | None = None) -> tuple[Catalogue, list[Fault]]:
+    """The catalogue under `root` and every fault found; the catalogue is usable only if there are none.
+
+    Local information comes from `local_information`, by default the file local.yml in `root`.
+    """
+    local_path = Path(local_information) if local_information else Path(root) / local.FILE_NAME
+    values, demo, local_faults = local.read(local_path, display(local_path))
+    reader = _Reader(Path(root), values)
+    reader.faults.extend(local_faults)
     base = reader.root
     if not (base / "modules").is_dir():
         reader.fault(base, 1, "no 'modules' folder in the content folder")
@@ -156,7 +158,7 @@ def load(root: str | Path) -> tuple[Catalogue, list[Fault]]:
             reader.fault(
                 base / "modules" / module.folder / "module.md",
                 1,
-                f"unknown quiz '{module.quiz_slug}': no file {_display(quiz_path)}",
+                f"unknown quiz '{module.quiz_slug}': no file {display(quiz_path)}",
             )
             continue
         used.add(module.quiz_slug)
@@ -171,11 +173,12 @@ def load(root: str | Path) -> tuple[Catalogue, list[Fault]]:
         reader.fault(base / "modules", 1, f"two module folders share the slug '{slug}'")
     modules = tuple(_with_digest(base, m) for m in raw_modules)
     welcome = _read_welcome(reader, base / "induction.md", section_ids)
-    return Catalogue(str(base), welcome, modules, quizzes), reader.faults
+    information = LocalInformation(display(local_path), values, demo, tuple(reader.placeholders))
+    return Catalogue(str(base), welcome, modules, quizzes, information), reader.faults
 
 
-def load_or_raise(root: str | Path) -> Catalogue:
-    catalogue, faults = load(root)
+def load_or_raise(root: str | Path, local_information: str | Path | None = None) -> Catalogue:
+    catalogue, faults = load(root, local_information)
     if faults:
         raise ContentError(faults)
     return catalogue
@@ -228,6 +231,10 @@ def _resolvers(reader: _Reader, path: Path, section_ids: dict[Path, tuple[str, s
 
 def _render(reader: _Reader, path: Path, body: str, first_line: int, section_ids: dict[Path, tuple[str, str]]) -> str:
     link, image = _resolvers(reader, path, section_ids)
+    body, used, unknown = local.substitute(body, reader.local_values)
+    reader.placeholders.extend(Placeholder(key, display(path), first_line + offset) for key, offset in used)
+    for problem in unknown:
+        reader.fault(path, first_line + problem.line, problem.message)
     html, problems = render(body, first_line, link, image)
     for problem in problems:
         reader.fault(path, problem.line, problem.message)
@@ -331,7 +338,11 @@ def _read_section(reader: _Reader, path: Path, section_ids: dict[Path, tuple[str
 
 
 def _read_quiz(reader: _Reader, path: Path, module: Module) -> Quiz | None:
-    data = reader.yaml(path, path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if local.PLACEHOLDER.search(line):
+            reader.fault(path, number, "a quiz cannot show local information: put it in the section it links to")
+    data = reader.yaml(path, text)
     if data is None:
         return None
     if not isinstance(data, dict):
@@ -449,6 +460,7 @@ def _read_question(reader: _Reader, path: Path, outcome: str, item: Any, section
         section=section,
         options=tuple(options),
         explanation=reader.text_field(path, item, "explanation"),
+        line=line,
     )
 
 

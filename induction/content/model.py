@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+# The local information a deployment sets once, shown where `{{ local.<key> }}` appears in a page.
+LOCAL_KEYS = ("partnership", "front_door", "out_of_hours", "lado", "threshold_document", "procedures")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One thing a trainer must fix, printed as `path:line: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
 
 
 class QuestionType(StrEnum):
@@ -35,6 +51,7 @@ class Question:
     section: str
     options: tuple[Option, ...]
     explanation: str
+    line: int = field(default=0, compare=False)  # in the quiz file, for messages
 
     @property
     def correct_ids(self) -> frozenset[str]:
@@ -110,6 +127,31 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Placeholder:
+    """Where a page shows one piece of local information."""
+
+    key: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class LocalInformation:
+    """The deployment's local information: the keys it sets, and where the pages use each key."""
+
+    source: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    demo: bool = False  # the file holds the demo's example values, not a partnership's
+    uses: tuple[Placeholder, ...] = ()
+
+    @property
+    def unset(self) -> tuple[str, ...]:
+        """The keys the pages use that the deployment has not set, in LOCAL_KEYS order."""
+        used = {p.key for p in self.uses}
+        return tuple(k for k in LOCAL_KEYS if k in used and k not in self.values)
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """Everything under CONTENT_DIR, loaded and rendered."""
 
@@ -117,6 +159,7 @@ class Catalogue:
     welcome: Page | None
     modules: tuple[Module, ...]
     quizzes: dict[str, Quiz] = field(default_factory=dict)
+    local: LocalInformation = field(default_factory=lambda: LocalInformation(""))
 
     def module(self, slug: str) -> Module | None:
         return next((m for m in self.modules if m.slug == slug), None)
