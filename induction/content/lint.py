@@ -18,7 +18,7 @@ from induction.content.model import Fault, Question, QuestionType, Quiz
 ABSOLUTE = re.compile(
     r"\b(always|never|all|none|every|everyone|nobody|nothing|only|completely|guaranteed)\b", re.IGNORECASE
 )
-ACKNOWLEDGEMENT = re.compile(r"^\s*(?:right|correct|yes|no|not quite|wrong|incorrect)\s*[.!,:;]\s*", re.IGNORECASE)
+ACKNOWLEDGEMENT = re.compile(r"^\s*(?:right|correct|yes|no|not quite|wrong|incorrect)\s*[.!,:;—–-]\s*", re.IGNORECASE)
 WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*")
 MIN_NEW_WORDS = 4  # feedback and explanations must add at least this many words of their own
 SIMILAR_STEMS = 0.9  # difflib ratio from which two stems count as the same question
