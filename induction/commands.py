@@ -265,5 +265,6 @@ def create_admin(email: str, name: str) -> None:
         raise click.ClickException(f"'{email}' is not an e-mail address.")
     user = User(email=email.strip(), name=name.strip(), role=Role.ADMIN.value, password_hash=None)
     db.session.add(user)
+    link = link_for(user)
     db.session.commit()
-    click.echo(f"Admin {email} added. Set the password here within 7 days:\n{link_for(user)}")
+    click.echo(f"Admin {email} added. Set the password here within 7 days:\n{link}")

@@ -1,6 +1,13 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
 
-from induction.accounts.models import EqualityMonitoring, Organisation, User, managed_organisations
+from induction.accounts.models import (
+    EqualityMonitoring,
+    Organisation,
+    SignInAttempt,
+    User,
+    UserSession,
+    managed_organisations,
+)
 from induction.completion.models import Certificate
 from induction.learning.models import AttemptAllowance, Evaluation, LearnerStatus, ModuleProgress, QuizAttempt
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
@@ -16,24 +23,26 @@ from induction.xapi.models import (
 
 __all__ = [
     "ActivityDefinition",
-    "ForwardItem",
-    "LrsClient",
-    "StatementLink",
-    "XapiDocument",
     "AttemptAllowance",
     "Certificate",
     "EqualityMonitoring",
     "Evaluation",
+    "ForwardItem",
     "InductionItem",
     "InductionPlan",
     "ItemProgress",
     "LearnerStatus",
+    "LrsClient",
     "ModuleProgress",
     "Organisation",
     "QuizAttempt",
     "ReminderSent",
+    "SignInAttempt",
+    "StatementLink",
     "StatementRecord",
     "User",
+    "UserSession",
     "Waiver",
+    "XapiDocument",
     "managed_organisations",
 ]

@@ -1,6 +1,15 @@
-"""Sign-in links that let a new learner set their password; each works once, for 7 days."""
+"""Set-password links: each works once, for 7 days, and only while it is the newest one.
+
+The link carries a random id that is also stored on the account; sending a new link
+replaces the id (the old link dies), and setting the password clears it. A link is shown
+on screen only for an account that has never had a password, and only when the e-mail
+could not be sent; for anyone with a password it goes to their own inbox or nowhere.
+"""
 
 from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -17,13 +26,11 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")
 
 
-def _fingerprint(user: User) -> str:
-    # Changes when the password is set, so a used link stops working.
-    return (user.password_hash or "unset")[-16:]
-
-
 def link_for(user: User) -> str:
-    token = _serializer().dumps({"u": user.uuid, "p": _fingerprint(user)})
+    """A new link for `user`, which replaces any earlier one (flushed; the caller commits)."""
+    user.password_link_id = secrets.token_urlsafe(16)
+    db.session.flush()
+    token = _serializer().dumps({"u": user.uuid, "l": user.password_link_id})
     return current_app.config["BASE_URL"] + url_for("accounts.set_password", token=token)
 
 
@@ -36,27 +43,66 @@ def user_for(token: str) -> tuple[User | None, str | None]:
     except BadSignature:
         return None, "This link is not valid. Check you copied all of it."
     user = db.session.scalar(select(User).where(User.uuid == data.get("u")))
-    if user is None or data.get("p") != _fingerprint(user):
-        return None, "This link has already been used. Sign in with your password."
+    if user is None or not user.password_link_id or data.get("l") != user.password_link_id:
+        return None, (
+            "This link has already been used, or a newer one has been sent. "
+            "Sign in with your password, or use the newest link."
+        )
     return user, None
 
 
 def send_invitation(user: User) -> None:
-    """E-mail the learner their link; raises MailError if it cannot be sent."""
+    """E-mail the person a new link; raises MailError if it cannot be sent."""
     organisation = user.organisation.name if user.organisation else "your organisation"
+    if user.password_hash:
+        subject = "Set a new password for your induction account"
+        opening = "You can choose a new password for the induction platform here"
+    else:
+        subject = "Set up your induction account"
+        opening = f"{organisation} has added you to the induction platform.\nChoose your password here"
     send(
         user.email,
-        "Set up your induction account",
-        f"Hello {user.name},\n\n{organisation} has added you to the induction platform.\n"
-        f"Choose your password here (the link works for 7 days):\n\n{link_for(user)}\n\n"
+        subject,
+        f"Hello {user.name},\n\n{opening} (the link works for 7 days):\n\n{link_for(user)}\n\n"
         "If you did not expect this e-mail, you can ignore it.\n",
     )
 
 
-def invite_or_link(user: User) -> str | None:
-    """E-mail the learner their link; if that fails, return the link to hand over instead."""
+@dataclass(frozen=True)
+class Invitation:
+    """What happened when a link was sent, and what to tell the person who asked."""
+
+    sent: bool
+    name: str
+    email: str
+    link: str | None = None  # only for an account without a password, when the e-mail failed
+
+    @property
+    def notice(self) -> tuple[str, str]:
+        """A message for `flash`, and its category."""
+        if self.sent:
+            return f"{self.name} has been e-mailed a link to set their password.", "success"
+        if self.link:
+            return f"The e-mail could not be sent. Give {self.name} this link: {self.link}", "info"
+        return (
+            f"The e-mail to {self.email} could not be sent. Nothing else was changed; try again later.",
+            "info",
+        )
+
+
+def invite(user: User) -> Invitation:
+    """E-mail `user` a new link (flushed; the caller commits).
+
+    If the e-mail fails, an account that has never had a password gets the link back, to be
+    handed over once; for an account with a password the link is never shown and the link
+    it already had stays the one that works."""
+    previous = user.password_link_id
     try:
         send_invitation(user)
     except MailError:
-        return link_for(user)
-    return None
+        if user.password_hash is None:
+            return Invitation(False, user.name, user.email, link_for(user))
+        user.password_link_id = previous
+        db.session.flush()
+        return Invitation(False, user.name, user.email)
+    return Invitation(True, user.name, user.email)

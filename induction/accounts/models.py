@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import cast
 
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from induction.clock import utcnow
 from induction.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Role(enum.StrEnum):
@@ -84,9 +82,25 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # The one set-password link that works now; a new link replaces it, setting a password clears it.
+    password_link_id: Mapped[str | None] = mapped_column(String(32))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="learners")
     managed: Mapped[list[Organisation]] = relationship(secondary=managed_organisations)
+
+    # The sign-in (a `UserSession` id) this object was loaded with. Flask-Login keeps it, not the
+    # user's id, in the session and remember cookies, so that the server can end each sign-in.
+    session_id = cast("str | None", None)  # not a column: no annotation for the mapper to read
+
+    def get_id(self) -> str | None:
+        return self.session_id
+
+    def __eq__(self, other: object) -> bool:  # the same person, however they were loaded
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive accounts
@@ -97,6 +111,32 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class UserSession(db.Model):  # type: ignore[name-defined,misc]
+    """One sign-in on one device; deleting the row ends it, whatever cookies the device still holds."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship()
+
+
+class SignInAttempt(db.Model):  # type: ignore[name-defined,misc]
+    """A sign-in attempt, counted by account and by address; a successful one is deleted."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class EqualityMonitoring(db.Model):  # type: ignore[name-defined,misc]

@@ -37,5 +37,12 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+# Checked instead when there is no real hash (an unknown address, or an account whose password
+# is not set yet), so that every sign-in costs one hash of the same cost and timing tells nothing.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-at-all")
+
+
 def password_matches(password_hash: str | None, password: str) -> bool:
-    return bool(password_hash) and check_password_hash(password_hash or "", password)
+    """Whether `password` is the one hashed; always runs one hash check, even without a hash."""
+    matches = check_password_hash(password_hash or _DUMMY_HASH, password)
+    return bool(password_hash) and matches

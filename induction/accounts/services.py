@@ -6,13 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from induction.accounts.models import User, utcnow
+from induction.accounts import sessions
+from induction.accounts.models import User
 from induction.accounts.passwords import hash_password, password_matches
+from induction.clock import utcnow
 from induction.extensions import db
-
-# Compared against when the account is unknown, so that timing does not tell
-# whether an address has an account.
-_DUMMY_HASH = hash_password("not-a-real-password-at-all")
 
 
 @dataclass(frozen=True)
@@ -28,9 +26,8 @@ def find_user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str, allow_demo: bool) -> SignInResult:
     """The user these credentials sign in, or the reason they do not."""
     user = find_user_by_email(email)
-    if user is None or not password_matches(user.password_hash, password):
-        if user is None:
-            password_matches(_DUMMY_HASH, password)
+    # One hash check whether the account exists, has a password or not (password_matches).
+    if not password_matches(user.password_hash if user else None, password) or user is None:
         return SignInResult(None, "The e-mail address or password is not right.")
     if not user.active:
         return SignInResult(None, "This account is switched off. Ask your manager to restore it.")
@@ -41,6 +38,10 @@ def authenticate(email: str, password: str, allow_demo: bool) -> SignInResult:
     return SignInResult(user, None)
 
 
-def change_password(user: User, new_password: str) -> None:
+def change_password(user: User, new_password: str, keep_session: str | None = None) -> None:
+    """Set a new password: every sign-in of the account but `keep_session` ends, and no
+    set-password link works any more."""
     user.password_hash = hash_password(new_password)
+    user.password_link_id = None
     db.session.flush()
+    sessions.end_all(user, keep=keep_session)

@@ -3,23 +3,26 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from induction.accounts import invitations, services
+from induction.accounts import invitations, services, sessions, throttle
 from induction.accounts.forms import ChangePasswordForm, SetPasswordForm, SignInForm
 from induction.accounts.passwords import password_matches
 from induction.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
-
-
-def _email_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()
+TOO_MANY = "You have tried too many times. Wait a few minutes, then try again."
 
 
 def _sign_in_limit() -> str:
     return str(current_app.config["SIGN_IN_LIMIT"])
+
+
+@bp.after_app_request
+def _record_use(response: Response) -> Response:
+    sessions.touch_seen()  # at most once a minute per sign-in, for the idle timeout
+    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,8 +35,6 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key)
 def sign_in() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("learning.home"))
@@ -41,15 +42,25 @@ def sign_in() -> Any:
     problem = None
     status = 200
     if form.validate_on_submit():
+        limit = throttle.Limit.parse(current_app.config["SIGN_IN_LIMIT"])
+        attempt = throttle.record(form.email.data or "", request.remote_addr or "unknown", limit)
+        db.session.commit()  # counted before the counts are read, so parallel attempts see each other
+        if throttle.refused(attempt, limit):
+            throttle.forget(attempt)
+            db.session.commit()
+            return render_template("accounts/sign_in.html", form=form, problem=TOO_MANY), 429
         result = services.authenticate(
             form.email.data or "", form.password.data or "", current_app.config["ALLOW_DEMO_SIGN_INS"]
         )
         if result.user is not None:
+            throttle.forget(attempt)
             session.clear()  # a new session at sign-in, so an old cookie cannot ride along
+            sessions.start(result.user, bool(form.remember.data), request.user_agent.string)
             login_user(result.user, remember=bool(form.remember.data))
             session.permanent = True
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        db.session.commit()
         problem = result.problem
         status = 401
     elif request.method == "POST":
@@ -60,6 +71,8 @@ def sign_in() -> Any:
 @bp.post("/sign-out")
 @login_required
 def sign_out() -> Any:
+    sessions.end(current_user.session_id)
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -76,9 +89,9 @@ def change_password() -> Any:
             form.current.errors = ["Your current password is not right."]
             status = 400
         else:
-            services.change_password(current_user, form.new.data or "")
+            services.change_password(current_user, form.new.data or "", keep_session=current_user.session_id)
             db.session.commit()
-            flash("Your password has been changed.", "success")
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("learning.home"))
     elif request.method == "POST":
         status = 400

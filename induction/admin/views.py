@@ -5,8 +5,9 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
+from induction.accounts import sessions
 from induction.accounts.decorators import role_required
-from induction.accounts.invitations import invite_or_link
+from induction.accounts.invitations import invite
 from induction.accounts.models import Organisation, Role, User
 from induction.admin.forms import OrganisationForm, UserForm
 from induction.content import catalogue
@@ -110,12 +111,27 @@ def user(user_id: int | None) -> Any:
             found = _save_user(form, found)
             db.session.commit()
             flash(f"Saved {found.name}.", "success")
-            link = invite_or_link(found) if created else None
-            if link is not None:
-                flash(f"The e-mail could not be sent. Give {found.name} this link: {link}", "info")
+            if created:
+                flash(*invite(found).notice)
+                db.session.commit()  # the link's id, so the link sent works
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/user.html", form=form, person=found), status
+    signed_in = sessions.live_count(found) if found is not None else 0
+    return render_template("admin/user.html", form=form, person=found, signed_in=signed_in), status
+
+
+@bp.route("/users/<int:user_id>/sign-out-everywhere", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def sign_out_everywhere(user_id: int) -> Any:
+    found = db.session.get(User, user_id)
+    if found is None:
+        abort(404)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render_template("admin/sign_out_everywhere.html", person=found, signed_in=sessions.live_count(found))
+    ended = sessions.end_all(found)
+    db.session.commit()
+    flash(f"{found.name} has been signed out on every device ({ended} sign-in(s) ended).", "success")
+    return redirect(url_for("admin.user", user_id=found.id))
 
 
 def _user_problem(form: UserForm, found: User | None) -> tuple[str, str] | None:
@@ -140,6 +156,8 @@ def _save_user(form: UserForm, found: User | None) -> User:
     found.name = (form.name.data or "").strip()
     found.email = (form.email.data or "").strip()
     found.role = form.role.data or Role.LEARNER.value
+    if found.active and not form.active.data and found.id is not None:
+        sessions.end_all(found)  # switched off: every sign-in ends now
     found.active = bool(form.active.data)
     learner = found.role == Role.LEARNER.value
     found.organisation_id = form.organisation.data if learner else None

@@ -1,0 +1,78 @@
+"""Sign-in throttling, counted in the database so every worker and every restart shares it.
+
+The policy (docs/operations.md, "Sign-in limits"), with SIGN_IN_LIMIT = N per W:
+
+- An address with more than N failed sign-ins within W is refused, for every account,
+  until its failures age past W. Only that address's own failures count against it.
+- An account with more than N failed sign-ins within W (from anywhere) is guarded: it
+  is refused from any address that has itself failed within W, but an address with no
+  recent failures may still try. So one address cannot guess an account's password more
+  than N times per W, and nobody can lock the owner out: the owner, from an address that
+  has not been failing, still signs in.
+- Refused attempts are not counted, so a lock ends W after the last counted failure.
+
+Each attempt is stored (and committed) before the counts are read, so parallel attempts in
+several workers see one another; a successful attempt is deleted again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from limits import parse
+from sqlalchemy import case, delete, func, or_, select
+
+from induction.accounts.models import SignInAttempt
+from induction.clock import utcnow
+from induction.extensions import db
+
+
+@dataclass(frozen=True)
+class Limit:
+    attempts: int
+    window: timedelta
+
+    @classmethod
+    def parse(cls, text: str) -> Limit:
+        """`10 per 5 minutes` and the like (the `limits` library's notation)."""
+        item = parse(text)
+        return cls(item.amount, timedelta(seconds=item.get_expiry()))
+
+
+def normalise(email: str) -> str:
+    return email.strip().lower()[:254]
+
+
+def record(email: str, address: str, limit: Limit) -> SignInAttempt:
+    """Count an attempt (as failed until `forget` says otherwise); attempts too old to count are deleted."""
+    now = utcnow()
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.at <= now - limit.window))
+    attempt = SignInAttempt(email=normalise(email), address=address[:64], at=now)
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def refused(attempt: SignInAttempt, limit: Limit) -> bool:
+    """Whether `attempt`, already recorded and committed, is over the limit (see the module's policy)."""
+    since = attempt.at - limit.window
+    by_address, by_account = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((SignInAttempt.address == attempt.address, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((SignInAttempt.email == attempt.email, 1), else_=0)), 0),
+        ).where(
+            SignInAttempt.at > since,
+            or_(SignInAttempt.address == attempt.address, SignInAttempt.email == attempt.email),
+        )
+    ).one()
+    if by_address > limit.attempts:
+        return True
+    address_failing = by_address > 1  # other attempts from here besides this one
+    return by_account > limit.attempts and address_failing
+
+
+def forget(attempt: SignInAttempt) -> None:
+    """A refused or successful attempt does not count."""
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.id == attempt.id))
+    db.session.flush()
