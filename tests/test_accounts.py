@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
+from induction.accounts import invitations
 from induction.accounts.models import Role
 from induction.accounts.passwords import password_problem
 from induction.extensions import db
 
-from .conftest import PASSWORD, csrf_from
+from .conftest import PASSWORD, AuthActions, csrf_from
 
 
 def test_sign_in_takes_a_learner_home(client: Any, auth: Any, make: Any) -> None:
@@ -19,6 +20,7 @@ def test_sign_in_takes_a_learner_home(client: Any, auth: Any, make: Any) -> None
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "Hello Ada Lovelace" in client.get("/").get_data(as_text=True)
+    db.session.rollback()  # end the test's read transaction, to see what the request wrote
     db.session.refresh(learner)
     assert learner.last_sign_in_at is not None
 
@@ -164,3 +166,41 @@ def test_roles_are_stored_as_their_names(make: Any) -> None:
     assert manager.role == "manager"
     assert manager.has_role(Role.MANAGER)
     assert not manager.has_role(Role.ADMIN)
+
+
+def test_a_set_password_link_dies_when_a_newer_one_is_sent_and_when_used(client: Any, auth: Any, make: Any) -> None:
+    learner = make.learner(email="new.starter@example.org")
+    learner.password_hash = None
+    older = invitations.link_for(learner).removeprefix("http://induction.test")
+    newer = invitations.link_for(learner).removeprefix("http://induction.test")
+    db.session.commit()
+    replaced = client.get(older)
+    assert replaced.status_code == 400
+    assert "a newer one has been sent" in replaced.get_data(as_text=True)
+    page = client.get(newer)
+    assert page.status_code == 200
+    response = client.post(
+        newer,
+        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "new": "river stone lantern",
+              "confirm": "river stone lantern"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    for link in (newer, older):
+        used = client.get(link)
+        assert used.status_code == 400 and "already been used" in used.get_data(as_text=True)
+    assert client.post(newer, data={"new": "x", "confirm": "x"}).status_code == 400
+    assert auth.sign_in(learner.email, "river stone lantern").status_code == 302
+
+
+def test_setting_a_password_from_a_link_ends_the_accounts_sign_ins(app: Any, client: Any, make: Any) -> None:
+    learner = make.learner()
+    link = invitations.link_for(learner).removeprefix("http://induction.test")
+    db.session.commit()
+    other = app.test_client()
+    AuthActions(other).sign_in(learner)
+    assert other.get("/").status_code == 200
+    page = client.get(link).get_data(as_text=True)
+    client.post(
+        link, data={"csrf_token": csrf_from(page), "new": "river stone lantern", "confirm": "river stone lantern"}
+    )
+    assert other.get("/").status_code == 302

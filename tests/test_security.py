@@ -20,6 +20,7 @@ from induction.xapi import clients
 
 from .conftest import TEST_CONTENT, csrf_from
 from .journey import complete_everything
+from .mailbox import Mailbox, free_port
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -245,3 +246,49 @@ def test_every_staff_url_refuses_lower_roles(client: Any, auth: Any, make: Any, 
         assert client.get(url).status_code == 403, (role, url)
         checked += 1
     assert checked >= 5
+
+
+def _press_resend(client: Any, learner_id: int) -> str:
+    page = client.get(f"/manage/learners/{learner_id}").get_data(as_text=True)
+    response = client.post(
+        f"/manage/learners/{learner_id}/invite", data={"csrf_token": csrf_from(page)}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    return str(response.get_data(as_text=True))
+
+
+def test_a_manager_never_sees_a_link_for_an_active_account(
+    client: Any, auth: Any, make: Any, app: Flask, mailbox: Mailbox
+) -> None:
+    organisation = make.organisation()
+    learner = make.learner(organisation, name="Ada Active", email="ada@example.org")
+    manager = make.manager(organisation)
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens: the e-mail fails
+    auth.sign_in(manager)
+    failed = _press_resend(client, learner.id)
+    assert "The e-mail to ada@example.org could not be sent" in failed and "try again later" in failed
+    assert "/set-password/" not in failed
+    app.config["SMTP_PORT"] = mailbox.port  # type: ignore[attr-defined]
+    sent = _press_resend(client, learner.id)
+    assert "Ada Active has been e-mailed a link" in sent and "/set-password/" not in sent
+    assert len(mailbox.to("ada@example.org")) == 1  # the link goes to its owner only
+    assert "/set-password/" in Mailbox.body(mailbox.to("ada@example.org")[0])
+    auth.sign_out()
+    assert auth.sign_in(learner).status_code == 302  # the password is unchanged
+
+
+def test_a_link_for_a_new_account_is_shown_when_mail_fails_and_replaced_by_the_next(
+    client: Any, auth: Any, make: Any, app: Flask
+) -> None:
+    organisation = make.organisation()
+    learner = make.learner(organisation, email="una@example.org")
+    learner.password_hash = None
+    manager = make.manager(organisation)
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
+    auth.sign_in(manager)
+    first = re.search(r"http://induction.test(/set-password/[^\s<]+)", _press_resend(client, learner.id))
+    second = re.search(r"http://induction.test(/set-password/[^\s<]+)", _press_resend(client, learner.id))
+    assert first and second and first.group(1) != second.group(1)
+    auth.sign_out()
+    assert client.get(first.group(1)).status_code == 400
+    assert client.get(second.group(1)).status_code == 200
