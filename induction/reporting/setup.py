@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from induction.accounts.decorators import role_required
-from induction.accounts.invitations import invite_or_link
+from induction.accounts.invitations import invite
 from induction.accounts.models import User
 from induction.accounts.scope import learner_or_404, organisation_or_404, visible_organisations
 from induction.content import catalogue
@@ -75,11 +75,8 @@ def remove_item(organisation_id: int, item_id: int) -> Any:
 
 
 def _invite(user: User) -> None:
-    link = invite_or_link(user)
-    if link is None:
-        flash(f"{user.name} has been e-mailed a link to set their password.", "success")
-    else:
-        flash(f"The e-mail to {user.email} could not be sent. Give them this link instead: {link}", "info")
+    flash(*invite(user).notice)  # a link is shown only for an account that never had a password
+    db.session.commit()  # the link's id, so the link sent works
 
 
 @bp.route("/learners/new", methods=["GET", "POST"])
@@ -123,7 +120,8 @@ def import_learners() -> Any:
         return render_template("reporting/import.html", form=form, check=check, organisation=organisation), 400
     added = [people.add_learner(organisation, new) for new in check.good]
     db.session.commit()
-    sent = sum(invite_or_link(user) is None for user in added)
+    sent = sum(invite(user).sent for user in added)
+    db.session.commit()  # the links' ids
     skipped = f" {len(check.problems)} row(s) with problems were left out." if check.problems else ""
     unsent = (
         f" {len(added) - sent} e-mail(s) could not be sent; send links from each learner's page."
