@@ -23,7 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     (ROOT / "instance").mkdir(exist_ok=True)
 
-    from induction import content, logs, models, web
+    from induction import content, logs, models, web  # noqa: F401 - models: every table, for Alembic
     from induction.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -36,9 +36,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
-        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+    from induction.accounts.sessions import load_user
+
+    login_manager.user_loader(load_user)  # the cookies carry a sign-in's id, which the server can end
 
     content.init_app(app)
     logs.init_app(app)
