@@ -23,10 +23,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     (ROOT / "instance").mkdir(exist_ok=True)
 
-    from induction import content, logs, models, web  # noqa: F401 - models: every table, for Alembic
+    from induction import content, database, logs, models, web  # noqa: F401 - models: every table, for Alembic
     from induction.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

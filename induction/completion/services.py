@@ -6,12 +6,13 @@ import json
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from induction.accounts.models import User, utcnow
 from induction.completion.models import Certificate
 from induction.completion.rules import DONE, ModuleState, Status, induction_status
 from induction.content.model import Catalogue
+from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
 from induction.learning import status as learner_status
@@ -73,9 +74,11 @@ def issue_certificate(user: User, catalogue: Catalogue, states: dict[str, Module
         if states[m.slug].status in DONE
     ]
     expiries = [s.expires_at for s in states.values() if s.expires_at is not None]
+    earlier = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.user_id == user.id))
     certificate = Certificate(
         code=secrets.token_hex(8).upper(),
         user_id=user.id,
+        cycle=(earlier or 0) + 1,
         learner_name=user.name,
         organisation_name=user.organisation.name if user.organisation else "",
         issued_at=now,
@@ -104,6 +107,7 @@ def certificate_by_code(code: str) -> Certificate | None:
 
 def revoke(certificate: Certificate, by: User, now: datetime | None = None) -> None:
     """Revoke the certificate by voiding the `satisfied` statement it was issued for."""
+    lock_learner(certificate.user_id)
     if certificate.revoked_at is not None:
         return
     moment = now or utcnow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from induction.accounts.models import utcnow
@@ -33,6 +33,17 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined,misc]
     """One attempt at a quiz: the questions drawn and their option order stay on the server."""
 
     __tablename__ = "quiz_attempts"
+    # At most one open (unsubmitted) attempt per learner and quiz, whatever arrives together.
+    __table_args__ = (
+        Index(
+            "uq_quiz_attempts_open",
+            "user_id",
+            "quiz_slug",
+            unique=True,
+            sqlite_where=text("submitted_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

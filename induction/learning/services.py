@@ -15,6 +15,7 @@ from induction.completion import services as completion
 from induction.completion.models import Certificate
 from induction.completion.rules import Score, score
 from induction.content.model import Catalogue, Module, Question, Quiz, Section
+from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
 from induction.learning.models import AttemptAllowance, QuizAttempt
@@ -26,11 +27,13 @@ def open_section(
 ) -> bool:
     """Record that the learner read `section`, once per registration; True if it was new."""
     now = now or utcnow()
-    registration = progress.registration_for(user, module, now)
-    row = progress.progress_rows(user.id).get(module.slug)
-    if row is not None and row.registration == registration and section.id in progress.read_sections(row):
+    if _already_read(user, module, section, now):
+        return False
+    lock_learner(user.id)
+    if _already_read(user, module, section, now):  # a request that arrived together recorded it
         return False
     before = progress.current_states(user.id, catalogue, now)
+    registration = progress.registration_for(user, module, now)
     xs.record(
         user,
         xs.Event(
@@ -45,6 +48,12 @@ def open_section(
     )
     completion.settle(user, catalogue, before, now)
     return True
+
+
+def _already_read(user: User, module: Module, section: Section, now: datetime) -> bool:
+    registration = progress.registration_for(user, module, now)
+    row = progress.progress_rows(user.id).get(module.slug)
+    return row is not None and row.registration == registration and section.id in progress.read_sections(row)
 
 
 @dataclass(frozen=True)
@@ -104,17 +113,20 @@ def attempts_allowed(user_id: int, quiz: Quiz) -> int:
 
 
 def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = None) -> QuizAttempt | None:
-    """The learner's unsubmitted attempt at the current revision, or a new one; None if none are left."""
-    attempt = db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.user_id == user.id,
-            QuizAttempt.quiz_slug == quiz.slug,
-            QuizAttempt.submitted_at.is_(None),
-            QuizAttempt.module_revision == module.revision,
-        )
-    )
-    if attempt is not None:
+    """The learner's unsubmitted attempt at the current revision, or a new one; None if none are left.
+
+    A learner has at most one open attempt per quiz (the database enforces it), so opening the
+    quiz in several tabs at once shows the same questions and counts once."""
+    attempt = _open_attempt(user, quiz)
+    if attempt is not None and attempt.module_revision == module.revision:
         return attempt
+    lock_learner(user.id)
+    attempt = _open_attempt(user, quiz)
+    if attempt is not None:
+        if attempt.module_revision == module.revision:
+            return attempt
+        db.session.delete(attempt)  # drawn from an older revision of the module: draw again
+        db.session.flush()
     if attempts_used(user.id, quiz.slug) >= attempts_allowed(user.id, quiz):
         return None
     attempt = QuizAttempt(
@@ -128,6 +140,22 @@ def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = 
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def _open_attempt(user: User, quiz: Quiz) -> QuizAttempt | None:
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id, QuizAttempt.quiz_slug == quiz.slug, QuizAttempt.submitted_at.is_(None)
+        )
+    )
+
+
+class AlreadySubmitted(ValueError):
+    """The attempt was submitted already (e.g. by a request sent at the same moment); nothing more is recorded."""
+
+
+class NoAttemptsLeft(ValueError):
+    """Every allowed attempt has been used; nothing is recorded."""
 
 
 class QuizFormError(ValueError):
@@ -174,6 +202,11 @@ def submit(
     if missing:
         raise QuizFormError(missing)
     now = now or utcnow()
+    lock_learner(user.id)
+    if attempt.submitted_at is not None:
+        raise AlreadySubmitted("this attempt was submitted already")
+    if attempts_used(user.id, quiz.slug) >= attempts_allowed(user.id, quiz):
+        raise NoAttemptsLeft("every allowed attempt has been used")
     keys = {d.question.id: d.question.correct_ids for d in drawn}
     valid = {d.question.id: answers[d.question.id] for d in drawn}
     result = score(valid, keys, quiz.pass_mark)
@@ -223,6 +256,7 @@ def attempt_answers(attempt: QuizAttempt) -> dict[str, list[str]]:
 
 def allow_more_attempts(user_id: int, quiz_slug: str, extra: int, granted_by: int | None) -> AttemptAllowance:
     """Let the learner have `extra` more attempts at the quiz than it allows."""
+    lock_learner(user_id)
     allowance = db.session.get(AttemptAllowance, (user_id, quiz_slug))
     if allowance is None:
         allowance = AttemptAllowance(user_id=user_id, quiz_slug=quiz_slug, extra=0)

@@ -15,7 +15,7 @@ from induction.content.model import Module
 from induction.extensions import db
 from induction.learning import progress, services
 from induction.learning.models import QuizAttempt
-from induction.plans.items import items_done
+from induction.plans.items import items_done_for
 
 bp = Blueprint("learning", __name__)
 
@@ -35,7 +35,8 @@ def home() -> Any:
     content = catalogue()
     rows = progress.progress_rows(current_user.id)
     states = progress.current_states(current_user.id, content, rows=rows)
-    overall = induction_status(states.values(), items_done(current_user))
+    signed, total = items_done_for([current_user])[current_user.id]
+    overall = induction_status(states.values(), items_done=signed == total, items_started=signed > 0)
     modules = [
         {
             "module": m,
@@ -171,6 +172,13 @@ def _submit_quiz(module: Module, quiz: Any) -> Any:
     answers = {key[2:]: frozenset(request.form.getlist(key)) for key in request.form if key.startswith("q-")}
     try:
         outcome = services.submit(current_user, catalogue(), module, quiz, attempt, answers)
+    except services.AlreadySubmitted:
+        db.session.rollback()
+        flash("You had already submitted this attempt, so it was not counted again.", "info")
+        return redirect(url_for("learning.attempt", slug=quiz.slug, attempt_id=attempt_id))
+    except services.NoAttemptsLeft:
+        db.session.rollback()
+        return render_template("learning/quiz_closed.html", module=module, quiz=quiz), 403
     except services.ForgedAnswers as error:
         db.session.rollback()
         abort(400, f"These answers do not match your quiz: {error}. Open the quiz again.")

@@ -6,11 +6,13 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from induction import clock
 from induction.accounts.models import User, utcnow
 from induction.completion import services as completion
 from induction.completion.models import Certificate
 from induction.content import catalogue as current_catalogue
 from induction.content.model import Catalogue, Module
+from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
 from induction.learning import status as learner_status
@@ -39,7 +41,7 @@ def due_date(user: User) -> date | None:
 def _plan(user: User) -> InductionPlan:
     plan = plan_of(user)
     if plan is None:
-        default = default_due_date(user) or date.today()
+        default = default_due_date(user) or clock.today()
         plan = InductionPlan(user_id=user.id, due_date=default, due_reason="")
         db.session.add(plan)
     return plan
@@ -50,6 +52,7 @@ def set_due_date(manager: User, learner: User, due: date, reason: str) -> Induct
         raise PlanError("Give a reason for changing the due date.")
     if learner.start_date and due < learner.start_date:
         raise PlanError("The due date cannot be before the start date.")
+    lock_learner(learner.id)
     plan = _plan(learner)
     plan.due_date, plan.due_reason, plan.updated_at = due, reason.strip(), utcnow()
     plan.agreed_at = plan.agreed_by_id = None  # a changed plan needs agreeing again
@@ -59,6 +62,7 @@ def set_due_date(manager: User, learner: User, due: date, reason: str) -> Induct
 
 
 def agree_plan(manager: User, learner: User) -> InductionPlan:
+    lock_learner(learner.id)
     plan = _plan(learner)
     plan.agreed_at, plan.agreed_by_id = utcnow(), manager.id
     db.session.flush()
@@ -80,6 +84,7 @@ def applies_to(item: InductionItem, learner: User) -> bool:
 def mark_item_done(learner: User, item: InductionItem) -> ItemProgress:
     if not applies_to(item, learner):
         raise PlanError("That item is not part of your induction.")
+    lock_learner(learner.id)
     row = _item_row(learner, item)
     row.marked_done_at = row.marked_done_at or utcnow()
     db.session.flush()
@@ -92,6 +97,7 @@ def sign_off_item(
     """Sign the item off with a `completed` statement; returns a certificate if that finished the induction."""
     if not applies_to(item, learner):
         raise PlanError("That item is not part of this learner's induction.")
+    lock_learner(learner.id)
     row = _item_row(learner, item)
     if row.signed_off_at is not None:
         raise PlanError("That item is already signed off.")
@@ -113,6 +119,7 @@ def waive(manager: User, learner: User, module: Module, reason: str, catalogue: 
     """Waive a module for prior learning, with a `waived` statement carrying the reason."""
     if not reason.strip():
         raise PlanError("Give the reason for the waiver, e.g. the prior course and its date.")
+    lock_learner(learner.id)
     if active_waiver(learner, module.slug) is not None:
         raise PlanError("That module is already waived.")
     moment = utcnow()
@@ -153,6 +160,9 @@ def active_waiver(learner: User, module_slug: str) -> Waiver | None:
 
 def undo_waiver(manager: User, learner: User, waiver: Waiver, catalogue: Catalogue) -> None:
     """Void the waiver's statement; the module counts as not done again."""
+    lock_learner(learner.id)
+    if waiver.undone_at is not None:
+        return  # undone already, e.g. by the same click sent twice
     moment = utcnow()
     before = progress.current_states(learner.id, catalogue, moment)
     xs.record(manager, xs.Event(xs.VOIDED, "", "", statement_ref=waiver.statement_id), moment)

@@ -52,10 +52,11 @@ def etag_of(content: bytes) -> str:
     return hashlib.sha1(content).hexdigest()  # noqa: S324 - the spec asks for SHA-1 ETags, not for security
 
 
-def _find(place: Place, doc_id: str) -> XapiDocument | None:
-    return db.session.scalar(
-        select(XapiDocument).where(XapiDocument.scope == place.scope, XapiDocument.doc_id == doc_id)
-    )
+def _find(place: Place, doc_id: str, *, for_update: bool = False) -> XapiDocument | None:
+    """The document, if any; `for_update` locks its row until the transaction ends, so writers
+    to one document take turns and a merge never loses another's keys."""
+    query = select(XapiDocument).where(XapiDocument.scope == place.scope, XapiDocument.doc_id == doc_id)
+    return db.session.scalar(query.with_for_update() if for_update else query)
 
 
 def _etags(value: str) -> list[str]:
@@ -93,7 +94,7 @@ def _json_object(content: bytes, field: str) -> dict[str, Any]:
 
 
 def _write(place: Place, doc_id: str, xrequest: XRequest, *, merge: bool, strict: bool) -> Response:
-    existing = _find(place, doc_id)
+    existing = _find(place, doc_id, for_update=True)
     _preconditions(xrequest, existing, strict=strict)
     content_type = xrequest.header("Content-Type") or "application/octet-stream"
     content = xrequest.body

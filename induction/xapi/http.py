@@ -13,6 +13,7 @@ from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from induction.accounts.models import utcnow
+from induction.database import retry_conflicts
 from induction.extensions import db
 from induction.xapi import clients, formats
 from induction.xapi.formats import VERSION, XapiError
@@ -125,9 +126,11 @@ def endpoint(*, methods: set[str]) -> Callable[[F], F]:
                     raise XapiError(f"{xrequest.method} is not allowed here", "method", 405)
                 formats.check_version_header(xrequest.header("X-Experience-API-Version"))
                 g.xapi_caller = clients.authenticate(xrequest.header("Authorization"))
-                response = view(*args, **kwargs)
-                db.session.commit()
-                return response
+                if xrequest.method in ("GET", "HEAD"):
+                    response = view(*args, **kwargs)
+                    db.session.commit()
+                    return response
+                return retry_conflicts(lambda: view(*args, **kwargs))
             except XapiError as error:
                 db.session.rollback()
                 return error_response(error)

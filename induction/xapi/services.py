@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 
 from induction.accounts.models import Role, User, utcnow
 from induction.content import catalogue
+from induction.database import lock_learner
 from induction.extensions import db
 from induction.xapi import formats
 from induction.xapi import store as lrs_store
@@ -97,6 +98,8 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
     now = utcnow()
     statements = [{**s, "id": str(s.get("id") or uuid.uuid4()).lower()} for s in batch]
     ids = [s["id"] for s in statements]
+    for user_id in sorted(u.id for u in _learners(statements).values()):
+        lock_learner(user_id)  # statements about a learner settle their progress one request at a time
     targets = [s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED]
     found = db.session.scalars(
         select(StatementRecord).where(or_(StatementRecord.id.in_(ids + targets), StatementRecord.voids.in_(ids)))
@@ -125,6 +128,7 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
         if row is not None and row.user_id is not None and row.user_id not in affected:
             user = db.session.get(User, row.user_id)
             if user is not None and user.role == Role.LEARNER.value:
+                lock_learner(user.id)
                 affected[user.id] = user
     content = catalogue()
     before = {uid: current_states(uid, content, now) for uid in affected}

@@ -76,23 +76,6 @@ def statement(**extra: Any) -> dict[str, Any]:
     return body
 
 
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    """The app on a real HTTP server on a free loopback port, for real clients such as tincan."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 RALPH_PYTHON = ROOT / ".venv-ralph" / "bin" / "python"
 RALPH_USER, RALPH_PASSWORD = "induction", "ralph-test-password"

@@ -1,0 +1,154 @@
+"""How the platform uses its database so that every write happens exactly once.
+
+Two requests that change the same learner's record must not both act on what they read
+before the other wrote. The rule here: a service that changes a learner's record first
+calls `lock_learner`, then reads what it needs. On PostgreSQL that is a row lock
+(`SELECT … FOR UPDATE` on the learner); on SQLite, where a lock covers the whole file, every
+request that may write runs in an immediate transaction (`BEGIN IMMEDIATE`), so writers take
+turns. Unique constraints stay as the last guard; `retry_conflicts` turns a conflict that
+still slips through (two inserts of one new row) into a rerun that sees the winner's row.
+
+Connections that stop being able to write (a database switched to read-only, then back)
+are thrown away instead of being kept in the pool, so writes recover as soon as the
+database does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import Engine, event, select
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
+
+from induction.extensions import db
+
+log = logging.getLogger("induction")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
+
+# SQLSTATEs after which a PostgreSQL connection is not worth keeping or a transaction is worth rerunning.
+_READ_ONLY = {"25006"}  # read_only_sql_transaction: the session may still be read-only when the database is not
+_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _sqlite(engine)
+    _recover_from_read_only(engine)
+
+
+def _sqlite(engine: Engine) -> None:
+    """A writing request begins IMMEDIATE, so it holds the write lock from its first read.
+    Elsewhere the driver begins a transaction just before the first write, as it always does."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        # Write-ahead logging: a reader's open transaction never blocks a writer's commit.
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        if has_request_context() and request.method not in SAFE_METHODS:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _recover_from_read_only(engine: Engine) -> None:
+    """After a write fails because the database is read-only, the pool is thrown away, and each
+    connection handed out is first checked to accept writes, until one does. A connection that
+    was opened while the database was read-only is replaced; a brand-new one is kept even if the
+    database still refuses writes, so that reading pages goes on working meanwhile."""
+    suspect = {"read_only": False}
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        error = context.original_exception
+        message = str(error).lower()
+        code = getattr(getattr(error, "diag", None), "sqlstate", None) or getattr(error, "sqlstate", None)
+        if code in _READ_ONLY or "readonly database" in message or "read-only transaction" in message:
+            suspect["read_only"] = True
+            context.is_disconnect = True  # drops this connection and every one opened before it
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection: Any, record: Any) -> None:
+        record.info["fresh"] = True
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        fresh = record.info.pop("fresh", False)
+        if not suspect["read_only"]:
+            return
+        if _accepts_writes(dbapi_connection):
+            suspect["read_only"] = False
+        elif not fresh:
+            raise DisconnectionError("this connection was opened while the database was read-only")
+
+
+def _accepts_writes(dbapi_connection: Any) -> bool:
+    """Write a row's value back to itself, then roll back: nothing changes, but a read-only
+    database or connection refuses it."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("UPDATE alembic_version SET version_num = version_num")
+        return True
+    except Exception:  # any refusal means "not writable"
+        return False
+    finally:
+        dbapi_connection.rollback()
+        cursor.close()
+
+
+def lock_learner(user_id: int) -> None:
+    """Take the write lock for this learner's record until the transaction ends.
+
+    Call it before reading what a change depends on. Objects already loaded are expired,
+    so every read after the lock sees what the previous holder committed."""
+    from induction.accounts.models import User
+
+    session = db.session
+    session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        connection = session.connection()
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            # Nothing written yet (e.g. a GET that records a section read): become the writer now.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    session.expire_all()
+
+
+def is_conflict(error: Exception) -> bool:
+    """True for an error that a rerun of the same request can resolve: a duplicate insert that
+    lost a race, a deadlock, a serialization failure, or SQLite's busy lock."""
+    if isinstance(error, IntegrityError):
+        return True
+    if isinstance(error, DBAPIError):
+        code = getattr(getattr(error.orig, "diag", None), "sqlstate", None)
+        if code in _RETRYABLE:
+            return True
+        return isinstance(error, OperationalError) and "database is locked" in str(error).lower()
+    return False
+
+
+def retry_conflicts(work: Callable[[], T], attempts: int = 3) -> T:
+    """Run `work` and commit; if it loses a race, roll back and run it again (it then sees the
+    winner's rows and answers as a repeat does). The last conflict is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except Exception as error:
+            db.session.rollback()
+            if attempt == attempts or not is_conflict(error):
+                raise
+            log.info("rerunning after a conflict (%s): %s", attempt, type(error).__name__)
+    raise AssertionError("unreachable")
