@@ -123,11 +123,15 @@ def module_state(spec: ModuleSpec, events: Iterable[LearningEvent], now: datetim
     if cycle.waived_at is not None:
         return replace(state, status=Status.WAIVED, completed_at=cycle.completed_at or cycle.waived_at)
     if cycle.completed_at is not None:
-        expired = state.expires_at is not None and now >= state.expires_at
-        return replace(state, status=Status.EXPIRED if expired else Status.COMPLETED)
+        return replace(state, status=Status.EXPIRED if expired(state.expires_at, now) else Status.COMPLETED)
     if last is not None:
         return replace(state, status=Status.IN_PROGRESS)
     return state
+
+
+def expired(expires_at: datetime | None, now: datetime) -> bool:
+    """The one expiry rule: a completion has expired from the moment its expiry date arrives."""
+    return expires_at is not None and now >= expires_at
 
 
 def _expiry(spec: ModuleSpec, completed_at: datetime | None) -> datetime | None:
@@ -136,14 +140,19 @@ def _expiry(spec: ModuleSpec, completed_at: datetime | None) -> datetime | None:
     return add_months(completed_at, spec.refresher_months)
 
 
-def induction_status(states: Iterable[ModuleState], items_done: bool = True) -> Status:
-    """The whole induction's status from its modules' states and its organisation and role items."""
+def induction_status(states: Iterable[ModuleState], items_done: bool = True, items_started: bool = False) -> Status:
+    """The whole induction's status from every module's state and its organisation and role items.
+
+    The learner's pages, the managers' reports and exports, reminders and certificates all
+    take it from here. Work at an older major version of a module, or an item signed off,
+    means the induction has started even if no module counts yet."""
+    states = list(states)
     statuses = [s.status for s in states]
     if statuses and all(s in DONE for s in statuses) and items_done:
         return Status.COMPLETED
     if Status.EXPIRED in statuses:
         return Status.EXPIRED
-    if any(s is not Status.NOT_STARTED for s in statuses):
+    if items_started or any(s.status is not Status.NOT_STARTED or s.outdated for s in states):
         return Status.IN_PROGRESS
     return Status.NOT_STARTED
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from induction.accounts.models import User, utcnow
-from induction.completion.rules import Kind, LearningEvent, ModuleSpec, ModuleState, Status, module_state
+from induction.completion.rules import Kind, LearningEvent, ModuleSpec, ModuleState, Status, expired, module_state
 from induction.content.model import Catalogue, Module
 from induction.extensions import db
 from induction.learning.models import ModuleProgress
@@ -126,7 +126,7 @@ def status_of(row: ModuleProgress | None, now: datetime | None = None) -> Status
     if row is None:
         return Status.NOT_STARTED
     status = Status(row.state)
-    if status is Status.COMPLETED and row.expires_at is not None and (now or utcnow()) >= row.expires_at:
+    if status is Status.COMPLETED and expired(row.expires_at, now or utcnow()):
         return Status.EXPIRED
     return status
 

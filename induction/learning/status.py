@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from induction.accounts.models import Role, User
-from induction.completion.rules import DONE, Status
+from induction.completion.rules import DONE, ModuleState, Status, induction_status
 from induction.content.model import Catalogue
 from induction.extensions import db
 from induction.learning.models import LearnerStatus, ModuleProgress
@@ -54,12 +54,11 @@ def _refresh_batch(learners: list[User], catalogue: Catalogue) -> None:
             db.session.add(row)
         done = sum(1 for r in rows if Status(r.state) in DONE)
         signed, total = items[user.id]
-        if catalogue.modules and done == len(catalogue.modules) and signed == total:
-            status = Status.COMPLETED
-        elif rows or signed:
-            status = Status.IN_PROGRESS
-        else:
-            status = Status.NOT_STARTED
+        # The stored states never say "expired" (that depends on the clock), so this is the
+        # status before expiry; reports read "expired" from next_expiry at query time.
+        stored = {r.module_slug: ModuleState(Status(r.state), outdated=r.outdated) for r in rows}
+        states = [stored.get(m.slug, ModuleState(Status.NOT_STARTED)) for m in catalogue.modules]
+        status = induction_status(states, items_done=signed == total, items_started=signed > 0)
         expiries = [r.expires_at for r in rows if r.expires_at is not None and r.state == Status.COMPLETED.value]
         activity = [r.last_activity_at for r in rows if r.last_activity_at is not None]
         row.status = status.value

@@ -71,13 +71,17 @@ class LearnerRow:
 
 
 class _Clock:
-    """The SQL conditions that depend on today."""
+    """The SQL conditions that depend on the moment: a datetime (pages, exports) or a whole day
+    (reminders, which run once a day and count from its start)."""
 
-    def __init__(self, today: date) -> None:
-        self.today = today
-        self.now = datetime.combine(today, datetime.min.time())
+    def __init__(self, moment: date | datetime) -> None:
+        if isinstance(moment, datetime):
+            self.today, self.now = moment.date(), moment
+        else:
+            self.today, self.now = moment, datetime.combine(moment, datetime.min.time())
 
     def expired(self) -> ColumnElement[bool]:
+        """rules.expired in SQL: a completion has expired from the moment it expires."""
         return and_(LearnerStatus.next_expiry.is_not(None), LearnerStatus.next_expiry <= self.now)
 
     def completed(self) -> ColumnElement[bool]:

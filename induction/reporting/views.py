@@ -6,13 +6,13 @@ import csv
 import io
 import zipfile
 from collections import Counter
-from datetime import date
 from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from induction import clock
 from induction.accounts.decorators import role_required
 from induction.accounts.models import ROLE_GROUPS, EqualityMonitoring, Ownership, Role, Sector, User
 from induction.accounts.scope import organisation_or_404, visible_learners
@@ -57,7 +57,7 @@ def _module_count() -> int:
 def overview() -> Any:
     filters = filters_from_request()
     services.ensure_rows(current_user)
-    today = date.today()
+    today = clock.utcnow()
     listing = services.learner_page(
         current_user, _module_count(), today, filters, request.args.get("page", 1, type=int), PAGE_SIZE
     )
@@ -95,7 +95,7 @@ EXPORT_COLUMNS = [
 @role_required(*MANAGERS)
 def export_csv() -> Any:
     services.ensure_rows(current_user)
-    rows = services.all_learner_rows(current_user, _module_count(), date.today(), filters_from_request())
+    rows = services.all_learner_rows(current_user, _module_count(), clock.utcnow(), filters_from_request())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
@@ -117,7 +117,7 @@ def export_csv() -> Any:
     return Response(
         "\ufeff" + buffer.getvalue(),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="induction-{date.today().isoformat()}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="induction-{clock.today().isoformat()}.csv"'},
     )
 
 
@@ -125,7 +125,7 @@ def export_csv() -> Any:
 @role_required(*MANAGERS)
 def certificates_zip() -> Any:
     services.ensure_rows(current_user)
-    ids = services.filtered_ids(current_user, filters_from_request(), date.today())
+    ids = services.filtered_ids(current_user, filters_from_request(), clock.utcnow())
     certificates = db.session.scalars(
         select(Certificate).where(Certificate.user_id.in_(ids)).order_by(Certificate.issued_at)
     ).all()
@@ -141,7 +141,7 @@ def certificates_zip() -> Any:
     return Response(
         buffer.getvalue(),
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="certificates-{date.today().isoformat()}.zip"'},
+        headers={"Content-Disposition": f'attachment; filename="certificates-{clock.today().isoformat()}.zip"'},
     )
 
 
