@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -35,12 +35,23 @@ MESSAGES = {
 
 @bp.get("/healthz")
 def healthz() -> Any:
+    """ok only when the database answers and accepts writes: the probe writes a row's value back
+    to itself and rolls back, so nothing is changed, but a read-only database fails it."""
     try:
-        db.session.execute(text("SELECT 1"))
+        db.session.execute(text("UPDATE alembic_version SET version_num = version_num"))
     except Exception:  # any database failure means "not healthy"
         log.exception("health check failed")
-        return jsonify(status="unavailable"), 503
+        return jsonify(status="unavailable", database="cannot be written"), 503
+    finally:
+        _rollback()
     return jsonify(status="ok")
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the database is gone: the pool will open a fresh connection later
+        log.warning("rollback failed", exc_info=True)
 
 
 def _wants_json() -> bool:
@@ -51,7 +62,15 @@ def _error_page(code: int, detail: str | None = None) -> Any:
     title, message = MESSAGES.get(code, MESSAGES[500])
     if _wants_json():
         return jsonify(error=title, detail=detail or message), code
-    return render_template("error.html", code=code, title=title, message=detail or message), code
+    try:
+        return render_template("error.html", code=code, title=title, message=detail or message), code
+    except Exception:  # e.g. the database is down, so the page header cannot load the signed-in user
+        log.exception("the error page could not be shown in full, request id %s", g.get("request_id"))
+        # Rendered straight from the template, without the context processors that load the user.
+        page = current_app.jinja_env.get_template("error_plain.html").render(
+            code=code, title=title, message=detail or message, request_id=g.get("request_id", "")
+        )
+        return page, code
 
 
 def init_app(app: Flask) -> None:
@@ -68,6 +87,9 @@ def init_app(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        if request.endpoint not in ("static", "learning.media"):  # the content's images are not personal
+            # Pages show people's records; none may be kept by a browser or a shared cache.
+            response.headers["Cache-Control"] = "no-store"
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
@@ -88,6 +110,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
-        db.session.rollback()
+        _rollback()
         log.exception("unhandled error, request id %s", g.get("request_id"))
         return _error_page(500)
