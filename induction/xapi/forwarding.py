@@ -17,6 +17,7 @@ import logging
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from sqlalchemy import func, select, update
 from induction.accounts.models import utcnow
 from induction.extensions import db
 from induction.xapi.models import ForwardItem, StatementRecord
+from induction.xapi.services import same_statement
 
 log = logging.getLogger("induction.xapi.forwarding")
 
@@ -41,33 +43,46 @@ class Unreachable(Exception):
     """The external LRS could not be reached (network error or time-out)."""
 
 
-def http_sender(endpoint: str, key: str, secret: str, timeout: float = 30.0) -> Sender:
-    """POST a batch to `endpoint`/statements; returns (status, response text)."""
-    url = endpoint.rstrip("/") + "/statements"
-    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
-    if not url.startswith(("http://", "https://")):
-        raise ValueError("LRS_ENDPOINT must be an http:// or https:// address")
+class HttpSender:
+    """POSTs a batch to `endpoint`/statements and answers (status, response text); `fetch` reads
+    one statement back, to tell a statement that arrived from one that clashes."""
 
-    def send(batch: list[dict[str, Any]]) -> tuple[int, str]:
-        request = urllib.request.Request(  # noqa: S310 - scheme checked above
+    def __init__(self, endpoint: str, key: str, secret: str, timeout: float = 30.0) -> None:
+        self.url = endpoint.rstrip("/") + "/statements"
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError("LRS_ENDPOINT must be an http:// or https:// address")
+        self.token = base64.b64encode(f"{key}:{secret}".encode()).decode()
+        self.timeout = timeout
+
+    def __call__(self, batch: list[dict[str, Any]]) -> tuple[int, str]:
+        return self._request(self.url, data=json.dumps(batch).encode(), method="POST")
+
+    def fetch(self, statement_id: str) -> tuple[int, str]:
+        return self._request(f"{self.url}?{urllib.parse.urlencode({'statementId': statement_id})}", None, "GET")
+
+    def _request(self, url: str, data: bytes | None, method: str) -> tuple[int, str]:
+        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
             url,
-            data=json.dumps(batch).encode(),
-            method="POST",
+            data=data,
+            method=method,
             headers={
                 "Content-Type": "application/json",
                 "X-Experience-API-Version": "1.0.3",
-                "Authorization": f"Basic {token}",
+                "Authorization": f"Basic {self.token}",
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace")
         except (OSError, TimeoutError) as error:
             raise Unreachable(str(error)) from error
 
-    return send
+
+def http_sender(endpoint: str, key: str, secret: str, timeout: float = 30.0) -> HttpSender:
+    """The sender for an external LRS at `endpoint`."""
+    return HttpSender(endpoint, key, secret, timeout)
 
 
 def sender_from_config() -> Sender:
@@ -184,6 +199,10 @@ def _send(items: list[ForwardItem], bodies: dict[int, dict[str, Any]], sender: S
                     _backoff(later, "waiting behind an earlier statement that could not be sent", now)
                 outcome.retrying += len(items) - index
                 break
+    elif status == 409 and _holds_already(sender, bodies[items[0].statement_seq]):
+        # It arrived before, though its answer was lost: delivered, not a failure.
+        db.session.delete(items[0])
+        outcome.sent = 1
     elif 400 <= status < 500:
         _park(items[0], f"{status}: {text.strip()}")
         outcome.parked = 1
@@ -193,6 +212,20 @@ def _send(items: list[ForwardItem], bodies: dict[int, dict[str, Any]], sender: S
             _backoff(item, reason, now)
         outcome.retrying = len(items)
     return outcome
+
+
+def _holds_already(sender: Sender, statement: dict[str, Any]) -> bool:
+    """True when the external LRS holds this very statement (same id, same content as the spec
+    compares them); a sender that cannot read statements back proves nothing."""
+    fetch = getattr(sender, "fetch", None)
+    if fetch is None:
+        return False
+    try:
+        status, text = fetch(statement["id"])
+        held = json.loads(text) if status == 200 else None
+    except (Unreachable, ValueError):
+        return False
+    return isinstance(held, dict) and held.get("id") == statement["id"] and same_statement(held, statement)
 
 
 def forward_batch(sender: Sender, now: datetime | None = None, size: int | None = None) -> Outcome | None:

@@ -10,10 +10,13 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from induction.clock import utcnow
 from induction.extensions import db
 from induction.xapi import forwarding
 from induction.xapi import statements as xs
+from induction.xapi.models import ForwardItem
 
 from .conftest import RALPH_PASSWORD, RALPH_USER, VERSION, Api, Ralph, statement
 
@@ -93,3 +96,80 @@ def test_fault_ralph_down_for_1000_statements_then_all_arrive_once_in_order(make
     for item in received:
         by_learner[item["actor"]["account"]["name"]].append(item["id"])
     assert by_learner == made
+
+
+class DroppingProxy:
+    """A loopback proxy in front of Ralph that, while `drop` is set, passes each request on,
+    lets Ralph store it, then closes the connection without passing the answer back."""
+
+    def __init__(self, target_port: int) -> None:
+        import socket
+        import threading
+
+        self.target_port = target_port
+        self.drop = True
+        self.dropped = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._answer, args=(upstream, client, self.drop), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: Any, sink: Any) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+
+    def _answer(self, upstream: Any, client: Any, drop: bool) -> None:
+        answer = b""
+        try:
+            while chunk := upstream.recv(65536):
+                answer += chunk
+                if not drop:
+                    client.sendall(chunk)
+        except OSError:
+            pass
+        if drop and answer:
+            self.dropped += 1
+        client.close()
+        upstream.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_fault_answers_lost_after_ralph_stored_the_batch_count_as_delivered(make: Any, ralph: Ralph) -> None:
+    learner = make.learner()
+    made = [xs.record(learner, xs.Event(xs.EXPERIENCED, f"modules/first-steps/sections/s{n}", f"S{n}")).id for n in range(5)]
+    db.session.commit()
+    proxy = DroppingProxy(ralph.port)
+    try:
+        sender = forwarding.http_sender(f"http://127.0.0.1:{proxy.port}/xAPI", RALPH_USER, RALPH_PASSWORD, timeout=10)
+        first = forwarding.forward_due(sender)
+        assert first.sent == 0 and first.retrying == 5, "the worker heard nothing back, so it will try again"
+        assert proxy.dropped == 1
+        assert [s["id"] for s in ralph.statements()] == made, "yet Ralph stored the batch"
+        proxy.drop = False
+        db.session.execute(update(ForwardItem).values(next_attempt_at=utcnow()))
+        db.session.commit()
+        again = forwarding.forward_due(sender)
+    finally:
+        proxy.close()
+    assert again.sent == 5 and again.parked == 0
+    assert forwarding.status().waiting == 0 and forwarding.status().parked == []
+    assert [s["id"] for s in ralph.statements()] == made, "each statement is in Ralph once"
