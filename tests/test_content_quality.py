@@ -60,7 +60,7 @@ def test_each_module_covers_its_themes(catalogue: Catalogue, slug: str, themes: 
 def test_module_shape(catalogue: Catalogue) -> None:
     for module in catalogue.modules:
         assert 3 <= len(module.outcomes) <= 6, module.slug
-        assert 4 <= len(module.sections) <= 8, module.slug
+        assert 4 <= len(module.sections) <= 10, module.slug
         assert module.minutes > 0
         for section in module.sections:
             assert 300 <= section.words <= 900, f"{module.slug}/{section.id} has {section.words} words"
