@@ -24,6 +24,8 @@ def test_an_unhandled_error_is_logged_with_its_traceback_and_request_id(database
         raise RuntimeError("the injected fault")
 
     answer = app.test_client().get("/explode", headers={"X-Request-Id": "req-4242"})
+    with app.app_context():
+        db.engine.dispose()  # this second app's pool closes with the test
 
     assert answer.status_code == 500
     assert "Something went wrong on our side" in answer.get_data(as_text=True)
@@ -69,9 +71,11 @@ def read_only_database(app: Flask) -> Any:
         cursor.close()
 
     event.listen(engine, "connect", connect)
+    db.session.close()
     engine.dispose()
     yield state
     event.remove(engine, "connect", connect)
+    db.session.close()
     engine.dispose()
 
 
@@ -99,6 +103,7 @@ def test_writes_work_again_as_soon_as_the_database_does(
     learner = make.learner()
     auth.sign_in(learner)
     module = catalogue().modules[0]
+    db.session.close()  # give back the test's own connection before the pool is replaced
     db.engine.dispose()
     read_only_database["read_only"] = True
     assert client.get(f"/modules/{module.slug}/{module.sections[0].id}").status_code == 500
