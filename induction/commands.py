@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from induction import clock
 from induction.accounts import services as services_accounts
 from induction.accounts.models import Organisation, Role, User, utcnow
 from induction.accounts.passwords import hash_password
@@ -131,7 +132,7 @@ def demo() -> None:
     _user("trainer@example.org", "Tia Trainer", Role.TRAINER)
     _user("manager@example.org", "Morgan Manager", Role.MANAGER).managed.extend([school, youth])
     _user("other.manager@example.org", "Olu Manager", Role.MANAGER).managed.append(nursery)
-    today = date.today()
+    today = clock.today()
     learner = _user(
         "learner@example.org",
         "Lee Learner",

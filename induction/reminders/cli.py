@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import with_appcontext
 
+from induction import clock
 from induction.reminders.services import send_reminders
 
 
@@ -18,7 +17,7 @@ def reminders() -> None:
 @with_appcontext
 def send_command(today: object) -> None:
     """Send every reminder owed today; each condition is e-mailed once, however often this runs."""
-    day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
+    day = today.date() if today is not None else clock.today()  # type: ignore[attr-defined]
     outcome = send_reminders(day)
     click.echo(f"sent {outcome.sent}, already sent {outcome.skipped}, failed {outcome.failed}")
     if outcome.failed:

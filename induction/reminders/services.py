@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from induction import clock
 from induction.accounts.models import Role, User
 from induction.completion.rules import Status
 from induction.content import catalogue
@@ -83,7 +84,7 @@ def learner_reminders(row: LearnerRow, today: date) -> list[tuple[str, str, str,
 
 def send_reminders(today: date | None = None) -> Outcome:
     """Send every reminder owed today, once each."""
-    day = today or date.today()
+    day = today or clock.today()
     modules = len(catalogue().modules)
     outcome = Outcome()
     everyone = User(role=Role.ADMIN.value)  # the scope of the whole platform
