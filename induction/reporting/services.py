@@ -41,9 +41,11 @@ class Filters:
     status: str = ""
     sort: str = "name"
     descending: bool = False
+    search: str = ""
 
     def as_args(self) -> dict[str, object]:
         args = {
+            "q": self.search,
             "organisation": self.organisation,
             "sector": self.sector,
             "ownership": self.ownership,
@@ -125,8 +127,16 @@ def _filtered(viewer: User, wanted: Filters, clock: _Clock) -> Select[Any]:
         query = query.where(User.job_role == wanted.job_role)
     if wanted.role_group is not None:
         query = query.where(User.role_group == wanted.role_group)
+    if wanted.search:
+        text = wanted.search.lower()
+        query = query.where(
+            or_(
+                func.lower(User.name).contains(text, autoescape=True),
+                func.lower(User.email).contains(text, autoescape=True),
+            )
+        )
     conditions = {
-        "not started": LearnerStatus.status == Status.NOT_STARTED.value,
+        "not started": and_(LearnerStatus.status == Status.NOT_STARTED.value, not_(clock.expired())),
         "in progress": and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired())),
         "completed": clock.completed(),
         "expired": clock.expired(),
@@ -210,9 +220,20 @@ def all_learner_rows(
 
 @dataclass(frozen=True)
 class OrganisationSummary:
+    """Learners of one organisation by status. Not started, in progress, completed and expired
+    add up to `learners`; overdue and refresher due are counted among them."""
+
     organisation: Organisation
     counts: Counter[str]
     learners: int
+
+
+def totals(rows: list[OrganisationSummary]) -> tuple[Counter[str], int]:
+    """The counts and learners of several organisations added together."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        counts.update(row.counts)
+    return counts, sum(row.learners for row in rows)
 
 
 def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
@@ -227,7 +248,7 @@ def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
         .with_only_columns(
             User.organisation_id,
             func.count(User.id),
-            total(LearnerStatus.status == Status.NOT_STARTED.value),
+            total(and_(LearnerStatus.status == Status.NOT_STARTED.value, not_(clock.expired()))),
             total(and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired()))),
             total(clock.completed()),
             total(clock.expired()),

@@ -30,6 +30,14 @@ PAGE_SIZE = 25
 MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 
+SEARCH_LENGTH = 200
+
+
+def search_text(raw: str) -> str:
+    """What to look for in names and e-mails: no control characters (PostgreSQL refuses NUL), trimmed."""
+    return " ".join("".join(c for c in raw if c.isprintable()).split())[:SEARCH_LENGTH]
+
+
 def filters_from_request() -> services.Filters:
     args = request.args
     organisation = args.get("organisation", type=int)
@@ -45,6 +53,7 @@ def filters_from_request() -> services.Filters:
         status=args.get("status", "") if args.get("status", "") in services.STATUS_FILTERS else "",
         sort=args.get("sort", "name") if args.get("sort", "name") in services.SORTS else "name",
         descending=args.get("order") == "desc",
+        search=search_text(args.get("q", "")),
     )
 
 
@@ -64,9 +73,11 @@ def overview() -> Any:
     modules = [(m.slug, m.title) for m in catalogue().modules]
     by_module = services.completion_by_module(current_user, filters, today, modules, listing.total)
     by_month = services.completions_by_month(current_user, filters, today)
+    summaries = services.summaries(current_user, today)
     return render_template(
         "reporting/overview.html",
-        summaries=services.summaries(current_user, today),
+        summaries=summaries,
+        all_counts=services.totals(summaries),
         rows=listing.rows,
         total=listing.total,
         page=listing.page,
