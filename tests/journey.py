@@ -14,11 +14,19 @@ from induction.learning import services
 from .conftest import csrf_from
 
 
+def read_section(client: Any, slug: str, section_id: str) -> Any:
+    """Open a section and press its "Next" button (the POST that records the reading)."""
+    page = client.get(f"/modules/{slug}/{section_id}")
+    assert page.status_code == 200, page.status_code
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post(f"/modules/{slug}/{section_id}/read", data={"csrf_token": token})
+
+
 def read_module(client: Any, slug: str) -> None:
     module = catalogue().module(slug)
     assert module is not None
     for section in module.sections:
-        assert client.get(f"/modules/{slug}/{section.id}").status_code == 200
+        assert read_section(client, slug, section.id).status_code == 302
 
 
 def quiz_form(client: Any, quiz_slug: str) -> tuple[str, str, list[str]]:

@@ -20,7 +20,7 @@ from induction.learning.models import ModuleProgress, QuizAttempt
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
-from .journey import answer, complete_everything, complete_modules_at, quiz_form, read_module
+from .journey import answer, complete_everything, complete_modules_at, quiz_form, read_module, read_section
 
 
 @pytest.fixture
@@ -38,9 +38,20 @@ def statements(verb: str | None = None) -> list[dict[str, Any]]:
     return [json.loads(r.body) for r in db.session.scalars(query)]
 
 
-def test_opening_a_section_records_experienced_once(client: Any, learner: Any) -> None:
-    client.get("/modules/first-steps/hello")
-    client.get("/modules/first-steps/hello")
+def test_a_get_of_a_section_records_nothing(client: Any, learner: Any) -> None:
+    assert client.get("/modules/first-steps/hello").status_code == 200
+    assert statements() == []
+    assert db.session.scalar(select(func.count()).select_from(ModuleProgress)) == 0
+
+
+def test_a_section_post_without_csrf_records_nothing(client: Any, learner: Any) -> None:
+    assert client.post("/modules/first-steps/hello/read").status_code == 400
+    assert statements() == []
+
+
+def test_reading_a_section_twice_records_experienced_once(client: Any, learner: Any) -> None:
+    assert read_section(client, "first-steps", "hello").headers["Location"] == "/modules/first-steps/next"
+    read_section(client, "first-steps", "hello")
     found = statements(xs.EXPERIENCED)
     assert len(found) == 1
     statement = found[0]
@@ -56,7 +67,7 @@ def test_opening_a_section_records_experienced_once(client: Any, learner: Any) -
 
 
 def test_progress_shows_on_home_and_module_page_and_resume_goes_to_the_first_unread(client: Any, learner: Any) -> None:
-    client.get("/modules/first-steps/next")
+    read_section(client, "first-steps", "next")
     home = client.get("/").get_data(as_text=True)
     assert "Continue where you left off" in home
     assert 'href="/modules/first-steps/hello"' in home
@@ -68,7 +79,7 @@ def test_progress_shows_on_home_and_module_page_and_resume_goes_to_the_first_unr
 def test_section_pages_have_previous_next_and_position(client: Any, learner: Any) -> None:
     page = client.get("/modules/first-steps/next").get_data(as_text=True)
     assert "Section 2 of 2" in page
-    assert 'rel="prev"' in page and "Take the quiz" in page
+    assert 'rel="prev"' in page and "Mark as read and take the quiz" in page
 
 
 def test_the_quiz_form_carries_option_ids_only(client: Any, learner: Any) -> None:
@@ -207,7 +218,7 @@ def test_a_refresher_expires_the_module_and_the_certificate(client: Any, learner
     assert "This certificate is <strong>expired</strong>" in client.get(f"/verify/{certificate.code}").get_data(
         as_text=True
     )
-    client.get("/modules/staying-safe/safety")  # the refresher starts a new cycle
+    read_section(client, "staying-safe", "safety")  # the refresher starts a new cycle
     db.session.expire_all()
     row = db.session.get(ModuleProgress, (learner.id, "staying-safe"))
     assert row is not None and row.state == "in progress" and row.registration != first_registration
@@ -252,7 +263,7 @@ def test_rebuild_reproduces_the_projections(client: Any, learner: Any, runner: A
     read_module(client, "first-steps")
     answer(client, "first-steps", right=False)
     answer(client, "first-steps")
-    client.get("/modules/staying-safe/safety")
+    read_section(client, "staying-safe", "safety")
     before = {
         (r.module_slug, r.state, r.read_sections, r.completed_at, r.registration)
         for r in db.session.scalars(select(ModuleProgress))
@@ -268,7 +279,7 @@ def test_rebuild_reproduces_the_projections(client: Any, learner: Any, runner: A
 
 
 def test_page_query_counts_are_pinned(client: Any, learner: Any, count_queries: Any) -> None:
-    client.get("/modules/first-steps/hello")
+    read_section(client, "first-steps", "hello")
     count_queries.statements.clear()
     client.get("/")
     home = count_queries.count

@@ -162,7 +162,9 @@ def test_reading_a_section_together_records_one_experienced(make: Factory, serve
     browser = Visitor(served)
     browser.sign_in(learner.email)
 
-    answers = browser.together("GET", f"/modules/{module.slug}/{section.id}")
+    token = browser.token(f"/modules/{module.slug}/{section.id}")
+
+    answers = browser.together("POST", f"/modules/{module.slug}/{section.id}/read", data={"csrf_token": token})
 
     no_server_errors(answers)
     assert count(xs.EXPERIENCED, learner, f"modules/{module.slug}/sections/{section.id}") == 1

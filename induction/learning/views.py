@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from induction.accounts.decorators import role_required
 from induction.accounts.models import Role
 from induction.completion.rules import Status, induction_status
 from induction.completion.services import latest_certificate
@@ -105,15 +106,14 @@ def module(slug: str) -> Any:
 @bp.get("/modules/<slug>/<section_id>")
 @login_required
 def section(slug: str, section_id: str) -> Any:
+    """Show a section; reading is recorded only by the POST of its "Next" button (`mark_read`)."""
     found = _module_or_404(slug)
     current = found.section(section_id)
     if current is None:
         abort(404)
-    if current_user.role == Role.LEARNER:
-        services.open_section(current_user, catalogue(), found, current)
-        db.session.commit()
     index = found.section_index(section_id)
     sections = found.sections
+    row = progress.progress_rows(current_user.id).get(slug)
     return render_template(
         "learning/section.html",
         module=found,
@@ -121,8 +121,32 @@ def section(slug: str, section_id: str) -> Any:
         index=index,
         previous=sections[index - 1] if index > 0 else None,
         following=sections[index + 1] if index + 1 < len(sections) else None,
-        read=progress.read_sections(progress.progress_rows(current_user.id).get(slug)),
+        read=progress.read_sections(row),
+        passed=bool(row is not None and row.passed),
     )
+
+
+@bp.post("/modules/<slug>/<section_id>/read")
+@role_required(Role.LEARNER)
+def mark_read(slug: str, section_id: str) -> Any:
+    """Record that the learner read the section (once per cycle), then go on to what comes next."""
+    found = _module_or_404(slug)
+    current = found.section(section_id)
+    if current is None:
+        abort(404)
+    services.open_section(current_user, catalogue(), found, current)
+    db.session.commit()
+    index = found.section_index(section_id)
+    if index + 1 < len(found.sections):
+        return redirect(url_for("learning.section", slug=slug, section_id=found.sections[index + 1].id))
+    row = progress.progress_rows(current_user.id).get(slug)
+    unread = _first_unread(found, row)
+    if unread is not None:
+        flash("You have reached the end of the module. Read the sections you skipped before the quiz.", "info")
+        return redirect(url_for("learning.section", slug=slug, section_id=unread))
+    if row is not None and row.passed:
+        return redirect(url_for("learning.module", slug=slug))
+    return redirect(url_for("learning.quiz", slug=found.quiz_slug))
 
 
 @bp.route("/quizzes/<slug>", methods=["GET", "POST"])
