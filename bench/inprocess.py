@@ -108,6 +108,16 @@ def count_get(app: Flask, client: FlaskClient, path: str) -> Counted:
     return Counted(answer.status_code, len(counter.statements), elapsed, counter.seconds, len(answer.data))
 
 
+def count_section_read(app: Flask, client: FlaskClient, path: str) -> Counted:
+    """GET a section, then POST its "Next" button (which records the reading): both requests' queries."""
+    with counting(app) as counter:
+        start = time.perf_counter()
+        page = client.get(path).get_data(as_text=True)
+        answer = client.post(f"{path}/read", data={"csrf_token": csrf_token(page)})
+        elapsed = time.perf_counter() - start
+    return Counted(answer.status_code, len(counter.statements), elapsed, counter.seconds, len(page))
+
+
 def count_quiz_submit(app: Flask, client: FlaskClient, quiz_slug: str, keys: dict[str, list[str]]) -> Counted:
     """GET the quiz then POST right answers: the queries of both requests together."""
     with counting(app) as counter:
@@ -147,7 +157,8 @@ def page_costs(app: Flask, email: str, password: str, module: ModuleInfo, repeat
 
     client = signed_in(app, email, password)
     for section in module.sections:
-        client.get(f"/modules/{module.slug}/{section}")
+        page = client.get(f"/modules/{module.slug}/{section}").get_data(as_text=True)
+        client.post(f"/modules/{module.slug}/{section}/read", data={"csrf_token": csrf_token(page)})
     middle = module.sections[len(module.sections) // 2]
     costs = []
     for name, target, path in [

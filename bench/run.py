@@ -44,6 +44,7 @@ from inprocess import (
     PageCost,
     count_get,
     count_quiz_submit,
+    count_section_read,
     make_app,
     modules_of,
     page_costs,
@@ -263,12 +264,10 @@ def benchmarks(args: argparse.Namespace, database_url: str, logs: Path) -> int:
         with stage("Learner pages in-process: SQL queries and time per request, no HTTP"):
             learner = args.quiz_learners + 1
             client = signed_in(app, f"learner{learner}@bench.example.org", seed.PASSWORD)
-            for name, path in [
-                ("module page", f"/modules/{module.slug}"),
-                ("section page, first read", f"/modules/{module.slug}/{module.sections[0]}"),
-                ("section page, re-read", f"/modules/{module.slug}/{module.sections[0]}"),
-            ]:
-                counts[name] = count_get(app, client, path).queries
+            section_path = f"/modules/{module.slug}/{module.sections[0]}"
+            counts["module page"] = count_get(app, client, f"/modules/{module.slug}").queries
+            counts["section GET + first read POST"] = count_section_read(app, client, section_path).queries
+            counts["section page, re-read"] = count_get(app, client, section_path).queries
             counts["quiz GET + POST"] = count_quiz_submit(app, client, module.quiz_slug, keys).queries
             costs = page_costs(app, f"learner{learner + 1}@bench.example.org", seed.PASSWORD, module)
             log("   queries: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
