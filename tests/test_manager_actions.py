@@ -113,3 +113,81 @@ def test_every_count_links_to_the_learners_it_counts_and_the_columns_add_up(
     assert "staylor@club.example.org" in shown and "priya_100%@club.example.org" in shown
     assert "sam.taylor@school" not in shown
     assert "All your organisations" in page  # the totals row for a manager of two
+
+
+def equality_tables(client: Any) -> dict[str, dict[str, str]]:
+    import re
+
+    page = client.get("/manage/equality").get_data(as_text=True)
+    tables = {}
+    for caption, body in re.findall(r"<caption>([^<]+)</caption>(.*?)</table>", page, re.S):
+        tables[caption] = dict(re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td></tr>", body))
+    return tables
+
+
+def test_equality_page_never_shows_a_count_under_five_not_even_zero(
+    client: Any, auth: Any, world: dict[str, Any], make: Any
+) -> None:
+    from induction.accounts.models import EqualityMonitoring
+    from induction.extensions import db
+
+    for index in range(7):
+        person = make.learner(world["school"])
+        db.session.add(EqualityMonitoring(user_id=person.id, sex="female" if index < 6 else "male"))
+    db.session.commit()
+    auth.sign_in(world["manager"])
+    sex = equality_tables(client)["Sex"]
+    assert sex["Female"] == "6"
+    assert sex["Male"] == "fewer than 5"
+    assert sex["Other"] == "fewer than 5"  # a zero too: no exact small number at all
+    every_count = [c for table in equality_tables(client).values() for c in table.values()]
+    assert all(c == "fewer than 5" or int(c) >= 5 for c in every_count)
+
+
+def test_learners_who_did_not_answer_are_not_counted_as_prefer_not_to_say(
+    client: Any, auth: Any, world: dict[str, Any], make: Any
+) -> None:
+    from induction.accounts.models import EqualityMonitoring
+    from induction.extensions import db
+
+    for index in range(10):
+        person = make.learner(world["school"])
+        if index < 5:  # five chose "prefer not to say"; five never answered
+            db.session.add(EqualityMonitoring(user_id=person.id))
+    db.session.commit()
+    auth.sign_in(world["manager"])
+    sex = equality_tables(client)["Sex"]
+    assert sex["Prefer not to say"] == "5"
+    assert sex["Not answered"] == "8"  # the five, and the three learners of the world
+
+
+def test_trainer_statistics_give_the_median_time_of_the_attempts_in_minutes_and_seconds() -> None:
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    from induction.reporting.trainer import minutes_and_seconds, module_stats
+
+    start = datetime(2026, 11, 2, 9, 0)
+    durations = [timedelta(minutes=4, seconds=10), timedelta(minutes=7, seconds=42), timedelta(minutes=30)]
+    attempts = [
+        SimpleNamespace(
+            id=n, user_id=n, started_at=start, submitted_at=start + d, passed=True, draw="[]", responses="{}"
+        )
+        for n, d in enumerate(durations)
+    ]
+    module = SimpleNamespace(slug="m")
+    quiz = SimpleNamespace(questions=[])
+    stats = module_stats(module, quiz, attempts)  # type: ignore[arg-type]
+    assert stats.median_seconds == 462
+    assert stats.median_time == "7 min 42 s"
+    assert minutes_and_seconds(45) == "45 s" and minutes_and_seconds(120) == "2 min"
+
+
+def test_trainer_statistics_fold_each_modules_questions_away(client: Any, auth: Any, make: Any) -> None:
+    from induction.accounts.models import Role
+
+    auth.sign_in(make.user(Role.TRAINER))
+    page = client.get("/trainer/").get_data(as_text=True)
+    assert page.count('<details class="question-stats"') == page.count("Preview every question of this quiz")
+    assert '<details class="question-stats" open' not in page
+    assert "Median time to finish the quiz" in page

@@ -37,9 +37,21 @@ class QuestionStats:
 class ModuleStats:
     module: Module
     attempts: int
-    median_minutes: float | None
+    median_seconds: int | None
     first_attempt_pass_rate: int | None
     questions: list[QuestionStats]
+
+    @property
+    def median_time(self) -> str | None:
+        """The median time from opening a quiz to submitting it, as "7 min 42 s"."""
+        return None if self.median_seconds is None else minutes_and_seconds(self.median_seconds)
+
+
+def minutes_and_seconds(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def question_stats(quiz: Quiz, attempts: list[QuizAttempt]) -> list[QuestionStats]:
@@ -71,7 +83,8 @@ def question_stats(quiz: Quiz, attempts: list[QuizAttempt]) -> list[QuestionStat
 
 
 def module_stats(module: Module, quiz: Quiz, attempts: list[QuizAttempt]) -> ModuleStats:
-    minutes = [(a.submitted_at - a.started_at).total_seconds() / 60 for a in attempts if a.submitted_at is not None]
+    # Each attempt's own duration, from the moment its questions were drawn to its submission.
+    seconds = [(a.submitted_at - a.started_at).total_seconds() for a in attempts if a.submitted_at is not None]
     first: dict[int, QuizAttempt] = {}
     for attempt in sorted(attempts, key=lambda a: (a.submitted_at, a.id)):
         first.setdefault(attempt.user_id, attempt)
@@ -79,7 +92,7 @@ def module_stats(module: Module, quiz: Quiz, attempts: list[QuizAttempt]) -> Mod
     return ModuleStats(
         module=module,
         attempts=len(attempts),
-        median_minutes=round(median(minutes), 1) if minutes else None,
+        median_seconds=round(median(seconds)) if seconds else None,
         first_attempt_pass_rate=round(100 * passes / len(first)) if first else None,
         questions=question_stats(quiz, attempts),
     )

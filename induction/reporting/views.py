@@ -160,8 +160,12 @@ SMALL_GROUP = 5
 
 
 def suppressed(count: int) -> str:
-    """A count as shown in equality reports: small groups are never shown exactly."""
-    return "fewer than 5" if 0 < count < SMALL_GROUP else str(count)
+    """A count as shown in equality reports: under 5, zero included, is never shown exactly,
+    so that nobody can be picked out by comparing two tables or two dates."""
+    return "fewer than 5" if count < SMALL_GROUP else str(count)
+
+
+NOT_ANSWERED = "Not answered"
 
 
 @bp.get("/equality")
@@ -177,6 +181,11 @@ def equality() -> Any:
     tables = []
     for title, attribute, values in questions:
         counts = Counter(getattr(a, attribute) for a in answers)
-        counts[PREFER_NOT] += learners - len(answers)  # not answering is not saying
-        tables.append((title, [(v[0].upper() + v[1:], suppressed(counts.get(v, 0))) for v in values]))
-    return render_template("reporting/equality.html", tables=tables, learners=suppressed(learners))
+        rows = [(v[0].upper() + v[1:], suppressed(counts.get(v, 0))) for v in values]
+        # Someone who never opened the form did not choose "prefer not to say": they are counted apart.
+        answered = sum(counts.get(v, 0) for v in values)
+        rows.append((NOT_ANSWERED, suppressed(learners - answered)))
+        tables.append((title, rows))
+    return render_template(
+        "reporting/equality.html", tables=tables, learners=suppressed(learners), prefer_not=PREFER_NOT
+    )
