@@ -14,6 +14,7 @@ from induction.plans.models import InductionItem, InductionPlan, ItemProgress, W
 from induction.reminders.models import ReminderSent
 from induction.xapi.models import (
     ActivityDefinition,
+    AttachmentData,
     ForwardItem,
     LrsClient,
     StatementLink,
@@ -23,6 +24,7 @@ from induction.xapi.models import (
 
 __all__ = [
     "ActivityDefinition",
+    "AttachmentData",
     "AttemptAllowance",
     "Certificate",
     "EqualityMonitoring",

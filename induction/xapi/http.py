@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from induction.accounts.models import utcnow
 from induction.database import retry_conflicts
 from induction.extensions import db
-from induction.xapi import clients, formats
+from induction.xapi import attachments, clients, formats
 from induction.xapi.formats import VERSION, XapiError
 from induction.xapi.services import Caller
 
@@ -51,16 +51,20 @@ class XRequest:
 
     def json(self) -> Any:
         if self.content_type.startswith("multipart/"):
-            raise XapiError(
-                "multipart/mixed requests (attachment data) are not supported; "
-                "send statements as application/json with a fileUrl for each attachment",
-                "Content-Type",
-            )
+            raise XapiError("multipart/mixed is only for statements with attachments", "Content-Type")
         if self.content_type != "application/json":
             raise XapiError("statements must be sent as application/json", "Content-Type")
         if not self.body:
             raise XapiError("the request has no content", "body")
         return formats.loads(self.body)
+
+    def statements(self) -> tuple[Any, list[attachments.Part]]:
+        """The statements of a PUT or POST and the attachment parts that came with them: a
+        multipart/mixed body (Communication 1.5.2) is read with the email parser, JSON as JSON."""
+        if self.content_type == "multipart/mixed":
+            first, parts = attachments.parse(self.header("Content-Type") or "", self.body)
+            return formats.loads(first), parts
+        return self.json(), []
 
 
 def _params(pairs: list[tuple[str, str]]) -> dict[str, str]:

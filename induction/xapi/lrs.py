@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,10 @@ from werkzeug.http import http_date
 from induction.accounts.models import User, utcnow
 from induction.extensions import db
 from induction.xapi import formats, formatting, query, services, validation
+from induction.xapi.attachments import Part
+from induction.xapi.attachments import check as check_attachments
+from induction.xapi.attachments import response as multipart_response
+from induction.xapi.attachments import store as store_attachments
 from induction.xapi.formats import VERSION, XapiError
 from induction.xapi.http import bp, caller, current, endpoint, json_response, no_content
 from induction.xapi.models import ActivityDefinition
@@ -36,17 +39,20 @@ def about() -> Response:
 def statements() -> Response:
     xrequest = current()
     if xrequest.method == "PUT":
-        return _put(xrequest.params, xrequest.json())
+        return _put(xrequest.params, *xrequest.statements())
     if xrequest.method == "POST":
         if xrequest.params:
             raise XapiError(f"{next(iter(xrequest.params))!r} is not a parameter of POST statements", "params")
-        batch = validation.statements(xrequest.json())
+        body, parts = xrequest.statements()
+        batch = validation.statements(body)
+        received = check_attachments(batch, parts, listed=isinstance(body, list))
         ids = services.save(batch, caller())
+        store_attachments(received)
         return json_response(ids, headers=_consistent_through())
     return _get(xrequest.params)
 
 
-def _put(params: dict[str, str], body: Any) -> Response:
+def _put(params: dict[str, str], body: Any, parts: list[Part]) -> Response:
     formats.check_params(params, {"statementId"}, {"statementId"}, "PUT statements")
     statement_id = params["statementId"]
     if not formats.is_uuid(statement_id):
@@ -56,7 +62,9 @@ def _put(params: dict[str, str], body: Any) -> Response:
     validation.statement(body)
     if "id" in body and body["id"].lower() != statement_id.lower():
         raise XapiError("the statement's id differs from the statementId parameter", "id")
+    received = check_attachments([body], parts, listed=False)
     services.save([{**body, "id": statement_id}], caller())
+    store_attachments(received)
     return no_content(_consistent_through())
 
 
@@ -81,7 +89,7 @@ def _get(params: dict[str, str]) -> Response:
         if fmt != "exact":
             body = formatting.render([json.loads(row.body)], fmt, request.headers.get("Accept-Language"))[0]
         headers = {**_consistent_through(), "Last-Modified": _http_date(row.stored)}
-        return _statement_response(body, attachments, headers)
+        return _statement_response(body, attachments, headers, [row.body])
     found = query.parse(params, current_app.config.get("LRS_STATEMENT_LIMIT", 100))
     rows, more = query.run(found, caller().organisation_ids)
     link = json.dumps(f"{request.script_root}/xapi/statements?more={more}" if more else "")
@@ -96,22 +104,20 @@ def _get(params: dict[str, str]) -> Response:
     headers = _consistent_through()
     if rows:
         headers["Last-Modified"] = _http_date(max(r.stored for r in rows))
-    return _statement_response(result, found.attachments, headers)
+    return _statement_response(result, found.attachments, headers, [r.body for r in rows])
 
 
 def _http_date(moment: datetime) -> str:
     return http_date(moment.replace(tzinfo=UTC))
 
 
-def _statement_response(body: Any, attachments: bool, headers: dict[str, str]) -> Response:
-    """JSON, or with attachments=true the multipart form; this LRS holds no attachment data
-    (it takes fileUrl attachments only), so the multipart answer has the statements part alone."""
+def _statement_response(body: Any, attachments: bool, headers: dict[str, str], stored: list[str]) -> Response:
+    """JSON alone, or with attachments=true multipart/mixed: the statements, then the data of each
+    attachment the statements (as `stored`) declare and the LRS holds (Communication 1.5.2)."""
     text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
     if not attachments:
         return Response(text, mimetype="application/json", headers=headers)
-    boundary = uuid.uuid4().hex
-    payload = f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{text}\r\n--{boundary}--\r\n"
-    return Response(payload, mimetype=f'multipart/mixed; boundary="{boundary}"', headers=headers)
+    return multipart_response(text, stored, headers)
 
 
 @bp.route("/activities", methods=["GET", "HEAD"])

@@ -116,3 +116,16 @@ class ForwardItem(db.Model):  # type: ignore[name-defined,misc]
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     parked: Mapped[bool] = mapped_column(default=False)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AttachmentData(db.Model):  # type: ignore[name-defined,misc]
+    """The bytes of an xAPI attachment received in a multipart/mixed request, kept once per SHA-2
+    hash (the hex digest, lower case) whichever statements declare it."""
+
+    __tablename__ = "xapi_attachments"
+
+    sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(255))
+    length: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored: Mapped[datetime] = mapped_column(default=utcnow)

@@ -361,11 +361,6 @@ def attachments(value: Any, field: str) -> None:
         _string(item["sha2"], f"{where}.sha2")
         if "fileUrl" in item:
             _iri(item["fileUrl"], f"{where}.fileUrl")
-        else:
-            raise XapiError(
-                "this LRS takes attachments by fileUrl only: multipart/mixed attachment data is not supported",
-                f"{where}.fileUrl",
-            )
 
 
 def _core(value: dict[str, Any], field: str, *, sub: bool) -> None:

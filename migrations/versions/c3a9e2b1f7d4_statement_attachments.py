@@ -19,7 +19,7 @@ depends_on = None
 def upgrade():
     op.create_table(
         'xapi_attachments',
-        sa.Column('sha2', sa.String(length=64), nullable=False),
+        sa.Column('sha2', sa.String(length=128), nullable=False),
         sa.Column('content_type', sa.String(length=255), nullable=False),
         sa.Column('length', sa.Integer(), nullable=False),
         sa.Column('content', sa.LargeBinary(), nullable=False),
