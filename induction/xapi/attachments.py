@@ -79,16 +79,18 @@ def parse(content_type: str, body: bytes) -> tuple[bytes, list[Part]]:
             )
         encoding = (piece.get("Content-Transfer-Encoding") or "binary").strip().lower()
         if encoding != "binary":
-            raise XapiError(f"{where}: Content-Transfer-Encoding must be binary, not {encoding!r}",
-                            "Content-Transfer-Encoding")
+            raise XapiError(
+                f"{where}: Content-Transfer-Encoding must be binary, not {encoding!r}", "Content-Transfer-Encoding"
+            )
         data = piece.get_payload(decode=True)
         if not isinstance(data, bytes):
             raise XapiError(f"{where} is not a single attachment", "body")
         if len(data) > limit:
             raise XapiError(f"{where} is {len(data)} octets; each attachment may be at most {limit}", "body", 413)
         if hashlib.new(DIGESTS[len(declared)], data).hexdigest() != declared:
-            raise XapiError(f"{where}: X-Experience-API-Hash is not the SHA-2 of the part's data",
-                            "X-Experience-API-Hash")
+            raise XapiError(
+                f"{where}: X-Experience-API-Hash is not the SHA-2 of the part's data", "X-Experience-API-Hash"
+            )
         content_type_header = piece.get("Content-Type")
         parts.append(Part(declared, piece.get_content_type() if content_type_header else None, data))
     statements = first.get_payload(decode=True)
@@ -219,4 +221,3 @@ def response(text: str, bodies: Iterable[str], headers: dict[str, str]) -> Respo
         chunks += [row.content, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode())
     return Response(b"".join(chunks), mimetype=f'multipart/mixed; boundary="{boundary}"', headers=headers)
-

@@ -32,6 +32,11 @@ USAGE = "http://adlnet.gov/expapi/attachments/signature"
 CONTENT_TYPE = "application/octet-stream"
 ALGORITHMS = ("RS256", "RS384", "RS512")
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
+# joserfc's default sizes are for tokens; an x5c chain alone passes its 512-octet header limit.
+_REGISTRY = jws.JWSRegistry(algorithms=ALGORITHMS)
+_REGISTRY.max_header_length = 64 * 1024
+_REGISTRY.max_payload_length = 1024 * 1024
+_REGISTRY.max_signature_length = 4096
 
 
 def check(statement: dict[str, Any], parts: dict[str, Part], prefix: str) -> None:
@@ -61,7 +66,7 @@ def verify(token: bytes, statement: dict[str, Any], where: str) -> None:
     if len(segments) != 3 or not _SEGMENT.match(segments[2]):
         raise XapiError("the signature is not a JWS in compact serialization (header.payload.signature)", where)
     try:
-        signed = jws.extract_compact(text.encode())
+        signed = jws.extract_compact(text.encode(), registry=_REGISTRY)
     except JoseError as error:
         raise XapiError(f"the signature is not a valid JWS: {error.description or error.error}", where) from None
     header = signed.headers()
@@ -71,7 +76,7 @@ def verify(token: bytes, statement: dict[str, Any], where: str) -> None:
     if "x5c" in header:
         key = _certificate_key(header["x5c"], where)
         try:
-            jws.deserialize_compact(text, key, algorithms=[algorithm])
+            jws.deserialize_compact(text, key, algorithms=[algorithm], registry=_REGISTRY)
         except BadSignatureError:
             raise XapiError("the signature does not verify with the x5c certificate's key", where) from None
         except JoseError as error:
@@ -82,8 +87,9 @@ def verify(token: bytes, statement: dict[str, Any], where: str) -> None:
     try:
         validation.statement(original)
     except XapiError as error:
-        raise XapiError(f"the signature's payload is not a valid statement: {error.message} ({error.field})",
-                        where) from None
+        raise XapiError(
+            f"the signature's payload is not a valid statement: {error.message} ({error.field})", where
+        ) from None
     if not _same(original, statement):
         raise XapiError("the signature's payload is not the statement it was sent with", where)
 
