@@ -190,28 +190,23 @@ def store(parts: list[Part]) -> None:
     db.session.flush()
 
 
-def referenced(bodies: Iterable[str]) -> list[str]:
-    """The hashes of the attachments the stored statements declare, in order of first mention."""
-    seen: dict[str, None] = {}
-    for body in bodies:
-        statement = json.loads(body)
+def held(statements: Iterable[dict[str, Any]]) -> list[AttachmentData]:
+    """The data the LRS holds for the statements' attachments, once per hash, in order of first mention."""
+    hashes: dict[str, None] = {}
+    for statement in statements:
         for attachment in declared(statement):
-            seen.setdefault(attachment["sha2"].lower(), None)
-    return list(seen)
+            hashes.setdefault(attachment["sha2"].lower(), None)
+    if not hashes:
+        return []
+    rows = {r.sha2: r for r in db.session.scalars(select(AttachmentData).where(AttachmentData.sha2.in_(hashes)))}
+    return [rows[h] for h in hashes if h in rows]  # those known by fileUrl alone have no data
 
 
-def response(text: str, bodies: Iterable[str], headers: dict[str, str]) -> Response:
-    """The statements part then one part per attachment the statements reference and the LRS holds."""
-    hashes = referenced(bodies)
-    rows = {}
-    if hashes:
-        rows = {r.sha2: r for r in db.session.scalars(select(AttachmentData).where(AttachmentData.sha2.in_(hashes)))}
+def encode(text: str, data: list[AttachmentData]) -> tuple[bytes, str]:
+    """A multipart/mixed body and its Content-Type: the statements' JSON, then each attachment."""
     boundary = uuid.uuid4().hex
     chunks = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(), text.encode(), b"\r\n"]
-    for sha2 in hashes:
-        row = rows.get(sha2)
-        if row is None:
-            continue  # declared with a fileUrl only: the LRS never had the data
+    for row in data:
         chunks.append(
             (
                 f"--{boundary}\r\nContent-Type: {row.content_type}\r\nContent-Transfer-Encoding: binary\r\n"
@@ -220,4 +215,10 @@ def response(text: str, bodies: Iterable[str], headers: dict[str, str]) -> Respo
         )
         chunks += [row.content, b"\r\n"]
     chunks.append(f"--{boundary}--\r\n".encode())
-    return Response(b"".join(chunks), mimetype=f'multipart/mixed; boundary="{boundary}"', headers=headers)
+    return b"".join(chunks), f'multipart/mixed; boundary="{boundary}"'
+
+
+def response(text: str, bodies: Iterable[str], headers: dict[str, str]) -> Response:
+    """The statements part then one part per attachment the statements (stored JSON) reference and the LRS holds."""
+    payload, content_type = encode(text, held(json.loads(b) for b in bodies))
+    return Response(payload, content_type=content_type, headers=headers)

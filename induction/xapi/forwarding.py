@@ -31,6 +31,7 @@ from sqlalchemy import func, select, update
 
 from induction.accounts.models import utcnow
 from induction.extensions import db
+from induction.xapi import attachments
 from induction.xapi.models import ForwardItem, StatementRecord
 from induction.xapi.services import same_statement
 
@@ -55,18 +56,26 @@ class HttpSender:
         self.timeout = timeout
 
     def __call__(self, batch: list[dict[str, Any]]) -> tuple[int, str]:
-        return self._request(self.url, data=json.dumps(batch).encode(), method="POST")
+        """Attachment data the LRS holds goes too, as multipart/mixed (Communication 1.5.2)."""
+        text = json.dumps(batch)
+        data = attachments.held(batch)
+        if data:
+            body, content_type = attachments.encode(text, data)
+            return self._request(self.url, data=body, method="POST", content_type=content_type)
+        return self._request(self.url, data=text.encode(), method="POST")
 
     def fetch(self, statement_id: str) -> tuple[int, str]:
         return self._request(f"{self.url}?{urllib.parse.urlencode({'statementId': statement_id})}", None, "GET")
 
-    def _request(self, url: str, data: bytes | None, method: str) -> tuple[int, str]:
+    def _request(
+        self, url: str, data: bytes | None, method: str, content_type: str = "application/json"
+    ) -> tuple[int, str]:
         request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
             url,
             data=data,
             method=method,
             headers={
-                "Content-Type": "application/json",
+                "Content-Type": content_type,
                 "X-Experience-API-Version": "1.0.3",
                 "Authorization": f"Basic {self.token}",
             },

@@ -252,3 +252,18 @@ def test_a_read_only_client_stores_no_attachment(api: Api, app: Flask) -> None:
     answer = post_multipart(reader, multipart(statement(attachments=[declared(ESSAY)]), part(ESSAY)))
     assert answer.status_code == 403
     assert attachment_rows() == []
+
+
+def test_forwarding_sends_the_attachment_data_along(app: Flask, api: Api, served: str, credentials: Any) -> None:
+    """An LRS must not push statements to another LRS without the attachment data it received
+    (Communication 1.5.2): here the external LRS is this app on a real server, which refuses a
+    statement whose attachment has neither a fileUrl nor a part."""
+    from induction.xapi.forwarding import http_sender
+
+    answer = post_multipart(api, multipart(statement(attachments=[declared(ESSAY)]), part(ESSAY)))
+    [statement_id] = answer.get_json()
+    body = json.loads(db.session.scalar(select(StatementRecord.body).where(StatementRecord.id == statement_id)))
+    db.session.rollback()
+    status, text = http_sender(served + "/xapi", *credentials)([body])
+    assert status == 200, text
+    assert json.loads(text) == [statement_id]
