@@ -1,4 +1,4 @@
-"""statement attachments: the bytes of each xAPI attachment, stored once per SHA-256
+"""statement attachments: the bytes of each xAPI attachment, stored once per SHA-2 hash
 
 Revision ID: c3a9e2b1f7d4
 Revises: b7e4a1c9d2f0
