@@ -6,10 +6,12 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from induction.extensions import db
 
@@ -73,12 +75,37 @@ def _error_page(code: int, detail: str | None = None) -> Any:
         return page, code
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:…>` in every URL: an id beyond what the database can hold is simply not found
+    (a 404), instead of an "integer out of range" error from the database."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer
+OUT_OF_RANGE = (
+    "A number, date or piece of text in what was sent is out of range or too long. "
+    "Check what you entered and try again."
+)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt
     app.register_blueprint(bp)
 
     @app.before_request
     def _request_id() -> None:
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+
+    @app.before_request
+    def _no_nul_characters() -> None:
+        # PostgreSQL text cannot hold NUL: an address or search with one is refused before any query sees it.
+        if "\x00" in request.path or any("\x00" in k + v for k, v in request.args.items(multi=True)):
+            abort(400, "The address contains a NUL character (%00), which no page here accepts.")
+        if any("\x00" in k + v for k, v in request.form.items(multi=True)):
+            abort(400, "What was sent contains a NUL character, which no form here accepts. Remove it and try again.")
 
     @app.after_request
     def _headers(response: Any) -> Any:
@@ -107,6 +134,15 @@ def init_app(app: Flask) -> None:
         if code == 400 and detail and detail.startswith("The browser (or proxy) sent a request"):
             detail = None
         return _error_page(code, detail)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(error: Exception) -> Any:
+        # The database (or date arithmetic) refused a value the forms let through: still the
+        # sender's input, so a 400 that says so, and nothing stored.
+        _rollback()
+        log.info("refused an out-of-range value: %s", error)
+        return _error_page(400, OUT_OF_RANGE)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

@@ -100,18 +100,20 @@ def test_writes_work_again_as_soon_as_the_database_does(
 ) -> None:
     from induction.content import catalogue
 
+    from .journey import read_section
+
     learner = make.learner()
     auth.sign_in(learner)
     module = catalogue().modules[0]
     db.session.close()  # give back the test's own connection before the pool is replaced
     db.engine.dispose()
     read_only_database["read_only"] = True
-    assert client.get(f"/modules/{module.slug}/{module.sections[0].id}").status_code == 500
+    assert read_section(client, module.slug, module.sections[0].id).status_code == 500
     read_only_database["read_only"] = False
 
     # The first request after the database recovers writes, with no restart.
-    answers = [client.get(f"/modules/{module.slug}/{s.id}").status_code for s in module.sections]
-    assert answers == [200] * len(module.sections)
+    answers = [read_section(client, module.slug, s.id).status_code for s in module.sections]
+    assert answers == [302] * len(module.sections)
 
 
 def test_no_personal_page_may_be_stored_by_a_browser_or_cache(client: Any, auth: Any, make: Factory) -> None:
@@ -135,3 +137,43 @@ def test_static_files_may_be_cached(client: Any) -> None:
     with client.get("/static/site.css") as answer:
         assert answer.status_code == 200
         assert "no-store" not in answer.headers.get("Cache-Control", "")
+
+
+def test_an_id_too_large_for_the_database_is_not_found(client: Any, auth: Any, make: Factory) -> None:
+    organisation = make.organisation()
+    auth.sign_in(make.manager(organisation))
+    for path in ("/manage/learners/2147483648", "/manage/learners/99999999999999999999999"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_nul_character_in_a_form_is_refused_and_nothing_stored(client: Any, auth: Any, make: Factory) -> None:
+    from induction.plans.models import Waiver
+
+    from .conftest import csrf_from
+
+    organisation = make.organisation()
+    learner = make.learner(organisation)
+    auth.sign_in(make.manager(organisation))
+    token = csrf_from(client.get(f"/manage/learners/{learner.id}").get_data(as_text=True))
+
+    answer = client.post(
+        f"/manage/learners/{learner.id}/waive",
+        data={"csrf_token": token, "waive-module": "first-steps", "waive-reason": "Course\x00 in 2025"},
+    )
+
+    assert answer.status_code == 400
+    assert "NUL character" in answer.get_data(as_text=True)
+    assert db.session.query(Waiver).count() == 0
+
+
+def test_a_value_the_database_refuses_answers_400_not_500(app: Flask) -> None:
+    @app.get("/too-far")
+    def too_far() -> Any:
+        from datetime import date, timedelta
+
+        return str(date(9999, 12, 31) + timedelta(weeks=12))
+
+    answer = app.test_client().get("/too-far")
+
+    assert answer.status_code == 400
+    assert "out of range" in answer.get_data(as_text=True)
