@@ -2,8 +2,12 @@
 
 The policy (docs/operations.md, "Sign-in limits"), with SIGN_IN_LIMIT = N per W:
 
-- An address with more than N failed sign-ins within W is refused, for every account,
-  until its failures age past W. Only that address's own failures count against it.
+- An address with more than N failed sign-ins on one account within W is refused for that
+  account until those failures age past W.
+- An address with more than SHARED_ADDRESS x N failed sign-ins within W, on any accounts, is
+  refused for every account (someone trying many accounts). The allowance is larger than
+  one account's because a school or office signs in from one public address, and one
+  person's guessing must not lock out their colleagues.
 - An account with more than N failed sign-ins within W (from anywhere) is guarded: it
   is refused from any address that has itself failed within W, but an address with no
   recent failures may still try. So one address cannot guess an account's password more
@@ -21,11 +25,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from limits import parse
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 
 from induction.accounts.models import SignInAttempt
 from induction.clock import utcnow
 from induction.extensions import db
+
+
+SHARED_ADDRESS = 5  # an address's allowance across all accounts, in multiples of one account's
 
 
 @dataclass(frozen=True)
@@ -57,16 +64,15 @@ def record(email: str, address: str, limit: Limit) -> SignInAttempt:
 def refused(attempt: SignInAttempt, limit: Limit) -> bool:
     """Whether `attempt`, already recorded and committed, is over the limit (see the module's policy)."""
     since = attempt.at - limit.window
-    by_address, by_account = db.session.execute(
+    here, mine = SignInAttempt.address == attempt.address, SignInAttempt.email == attempt.email
+    by_address, by_account, by_pair = db.session.execute(
         select(
-            func.coalesce(func.sum(case((SignInAttempt.address == attempt.address, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((SignInAttempt.email == attempt.email, 1), else_=0)), 0),
-        ).where(
-            SignInAttempt.at > since,
-            or_(SignInAttempt.address == attempt.address, SignInAttempt.email == attempt.email),
-        )
+            func.coalesce(func.sum(case((here, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((mine, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(here, mine), 1), else_=0)), 0),
+        ).where(SignInAttempt.at > since, or_(here, mine))
     ).one()
-    if by_address > limit.attempts:
+    if by_pair > limit.attempts or by_address > SHARED_ADDRESS * limit.attempts:
         return True
     address_failing = by_address > 1  # other attempts from here besides this one
     return by_account > limit.attempts and address_failing
