@@ -6,6 +6,8 @@ these functions; a record outside the scope is treated as missing (404).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import abort
 from sqlalchemy import Select, false, select
 
@@ -29,12 +31,15 @@ def visible_organisations(user: User) -> Select[Organisation]:
     return select(Organisation).where(Organisation.id.in_(visible_organisation_ids(user))).order_by(Organisation.name)
 
 
+def learners_of(organisation_ids: Select[int] | Iterable[int]) -> Select[User]:
+    """A query of the learners of these organisations: the rule managers and
+    organisation-limited LRS clients (`xapi.services.may_act_on`) both go through."""
+    return select(User).where(User.role == Role.LEARNER.value, User.organisation_id.in_(organisation_ids))
+
+
 def visible_learners(user: User) -> Select[User]:
     """A query of the learners `user` may see: those in the organisations in scope."""
-    query = select(User).where(
-        User.role == Role.LEARNER.value,
-        User.organisation_id.in_(visible_organisation_ids(user)),
-    )
+    query = learners_of(visible_organisation_ids(user))
     if user.role == Role.LEARNER:
         query = query.where(User.id == user.id)
     return query

@@ -14,12 +14,13 @@ from werkzeug.http import http_date
 
 from induction.accounts.models import utcnow
 from induction.extensions import db
-from induction.xapi import formats, query
+from induction.xapi import formats, query, services
 from induction.xapi.formats import XapiError
-from induction.xapi.http import XRequest, bp, current, endpoint, json_response, no_content
+from induction.xapi.http import XRequest, bp, caller, current, endpoint, json_response, no_content
 from induction.xapi.models import XapiDocument
 
 STATE, ACTIVITY_PROFILE, AGENT_PROFILE = "state", "activity_profile", "agent_profile"
+READS = ("GET", "HEAD")
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,35 @@ def _single(place: Place, doc_id: str, xrequest: XRequest, *, strict: bool) -> R
 
 
 def _writes_allowed(xrequest: XRequest) -> None:
-    from induction.xapi.http import caller
-
-    if xrequest.method not in ("GET", "HEAD") and caller().read_only:
+    if xrequest.method not in READS and caller().read_only:
         raise XapiError("these credentials may only read", "Authorization", 403)
+
+
+def _in_scope(xrequest: XRequest, agent: str | None) -> bool:
+    """Whether the caller may use the documents of this agent (or, with None, the documents every
+    organisation shares). Outside its scope a read finds nothing, and a write answers 403 and
+    changes nothing (services.may_act_on decides, as for statements)."""
+    who = caller()
+    if agent is None:
+        allowed = not who.limited or xrequest.method in READS
+    else:
+        allowed = services.may_act_on(who, formats.loads(agent, "agent"))
+    if not allowed and xrequest.method not in READS:
+        raise XapiError(
+            "these credentials may only change the documents of learners of their organisations"
+            if agent is not None
+            else "credentials limited to organisations may not change activity profiles, which all organisations share",
+            "agent" if agent is not None else "Authorization",
+            403,
+        )
+    return allowed
+
+
+def _nothing(params: dict[str, str], single: str) -> Response:
+    """What a read outside the caller's scope gets: no document, or no ids."""
+    if single in params:
+        raise XapiError("no document has this id here", "id", 404)
+    return json_response([])
 
 
 ALL = {"GET", "HEAD", "PUT", "POST", "DELETE"}
@@ -197,6 +223,8 @@ def state() -> Response:
         query.agent_param(params["agent"], groups=False),
         registration and registration.lower(),
     )
+    if not _in_scope(xrequest, params["agent"]):
+        return _nothing(params, "stateId")
     if "stateId" in params:
         if "since" in params:
             raise XapiError("since is only for listing state ids", "since")
@@ -226,6 +254,7 @@ def activity_profile() -> Response:
     _writes_allowed(xrequest)
     formats.check_params(params, {"activityId", "profileId", "since"}, {"activityId"})
     place = Place(ACTIVITY_PROFILE, activity_id=_activity(params))
+    _in_scope(xrequest, None)
     return _profile(place, params, xrequest)
 
 
@@ -237,6 +266,8 @@ def agent_profile() -> Response:
     _writes_allowed(xrequest)
     formats.check_params(params, {"agent", "profileId", "since"}, {"agent"})
     place = Place(AGENT_PROFILE, agent_key=query.agent_param(params["agent"], groups=False))
+    if not _in_scope(xrequest, params["agent"]):
+        return _nothing(params, "profileId")
     return _profile(place, params, xrequest)
 
 

@@ -85,7 +85,7 @@ def current() -> XRequest:
     headers = {k.lower(): v for k, v in request.headers.items()}
     if any(name == "method" for name, _ in query):
         if request.method != "POST":
-            raise XapiError("the alternate request syntax must use POST", "method", 405)
+            raise XapiError("the alternate request syntax (a method parameter) must be sent with POST", "method")
         if len(query) != 1:
             raise XapiError("with the method parameter, every other parameter goes in the form", "method")
         method = query[0][1].upper()

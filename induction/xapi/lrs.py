@@ -91,7 +91,7 @@ def _get(params: dict[str, str]) -> Response:
         headers = {**_consistent_through(), "Last-Modified": _http_date(row.stored)}
         return _statement_response(body, attachments, headers, [row.body])
     found = query.parse(params, current_app.config.get("LRS_STATEMENT_LIMIT", 100))
-    rows, more = query.run(found, caller().organisation_ids)
+    rows, more = query.run(found, services.learner_ids_in_scope(caller()))
     link = json.dumps(f"{request.script_root}/xapi/statements?more={more}" if more else "")
     if found.format == "exact":  # the stored JSON is what we send: no need to parse it
         bodies = ",".join(r.body for r in rows)
@@ -147,8 +147,7 @@ def agents() -> Response:
     account = agent.get("account")
     if isinstance(account, dict) and account.get("homePage") == current_app.config["BASE_URL"]:
         user = db.session.scalar(select(User).where(User.uuid == account.get("name")))
-        limits = caller().organisation_ids
-        if user is not None and limits and user.organisation_id not in limits:
+        if user is not None and not services.may_act_on(caller(), agent):
             user = None  # credentials limited to some organisations learn nothing of other learners
         if user is not None and user.name not in names:
             names.append(user.name)

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
-from induction.accounts.models import User
 from induction.extensions import db
 from induction.xapi import formats, validation
 from induction.xapi.formats import XapiError
@@ -169,15 +168,16 @@ def _matching(query: Query) -> Select[Any] | None:
     return select(matched.c.seq)
 
 
-def run(query: Query, organisation_ids: frozenset[int] = frozenset()) -> tuple[list[Any], str | None]:
-    """The page of statements (rows of seq, stored, body) and the `more` token for the next page, if any."""
+def run(query: Query, within: Select[Any] | None = None) -> tuple[list[Any], str | None]:
+    """The page of statements (rows of seq, stored, body) and the `more` token for the next page, if any;
+    `within` limits them to the learners whose ids it selects (services.learner_ids_in_scope)."""
     S = StatementRecord
     statement = select(S.seq, S.stored, S.body).where(S.voided.is_(False))
     matching = _matching(query)
     if matching is not None:
         statement = statement.where(S.seq.in_(matching))
-    if organisation_ids:
-        statement = statement.where(S.user_id.in_(select(User.id).where(User.organisation_id.in_(organisation_ids))))
+    if within is not None:
+        statement = statement.where(S.user_id.in_(within))
     if query.since:
         statement = statement.where(S.stored > formats.parse_timestamp(query.since, "since"))
     if query.until:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 
+from induction.accounts import scope
 from induction.accounts.models import Role, User, utcnow
 from induction.content import catalogue
 from induction.database import lock_learner
@@ -105,6 +107,8 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
         select(StatementRecord).where(or_(StatementRecord.id.in_(ids + targets), StatementRecord.voids.in_(ids)))
     ).all()
     by_id = {r.id: r for r in found}
+    if caller.limited:
+        _check_scope(caller, statements, [by_id.get(t) for t in targets])
     new = []
     for statement in statements:
         existing = by_id.get(statement["id"])
@@ -113,13 +117,6 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
         elif not same_statement(json.loads(existing.body), statement):
             raise XapiError("a different statement with this id is already stored", "id", 409)
     learners = _learners(new)
-    if caller.limited:
-        for statement in new:
-            user = learners.get(statement["actor"].get("account", {}).get("name", ""))
-            if user is None or user.organisation_id not in caller.organisation_ids:
-                raise XapiError(
-                    "these credentials may only record statements about learners of their organisations", "actor", 403
-                )
     already_voided = {r.voids for r in found if r.voids and r.voids in ids}
     void_targets = [s["object"]["id"].lower() for s in new if s["verb"]["id"] == VOIDED]
     affected: dict[int, User] = {u.id: u for s in new if (u := learners.get(_account_name(s))) is not None}
@@ -147,6 +144,20 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
     return ids
 
 
+def _check_scope(caller: Caller, statements: list[dict[str, Any]], targets: list[StatementRecord | None]) -> None:
+    """403 unless a limited caller's statements (new or sent again) are all about learners of its
+    organisations, and every statement it voids is stored and about one of them: a statement it
+    cannot read, it cannot void, nor void ahead of its arrival."""
+    if not may_act_on(caller, *(s["actor"] for s in statements)):
+        raise XapiError(
+            "these credentials may only record statements about learners of their organisations", "actor", 403
+        )
+    if not may_act_on_learners(caller, [row.user_id if row else None for row in targets]):
+        raise XapiError(
+            "these credentials may only void stored statements about learners of their organisations", "object", 403
+        )
+
+
 def _account_name(statement: dict[str, Any]) -> str:
     account = statement["actor"].get("account")
     return account.get("name", "") if isinstance(account, dict) else ""
@@ -157,10 +168,56 @@ def stored_statement(statement_id: str, *, voided: bool, caller: Caller) -> Stat
     query = select(StatementRecord).where(
         StatementRecord.id == statement_id.lower(), StatementRecord.voided.is_(voided)
     )
-    if caller.limited:
-        query = query.where(StatementRecord.user_id.in_(_scoped_users(caller)))
+    scoped = learner_ids_in_scope(caller)
+    if scoped is not None:
+        query = query.where(StatementRecord.user_id.in_(scoped))
     return db.session.scalar(query)
 
 
-def _scoped_users(caller: Caller) -> Any:
-    return select(User.id).where(User.organisation_id.in_(caller.organisation_ids))
+# The scope of organisation-limited clients, decided here for every resource and method. It is
+# the managers' rule (`accounts.scope.learners_of`): a limited client may act only on learners
+# of its organisations. Reads outside it find nothing; writes outside it answer 403.
+
+
+def learner_ids_in_scope(caller: Caller) -> Select[Any] | None:
+    """A query of the ids of the learners a limited caller may act on; None when it is not limited."""
+    if not caller.limited:
+        return None
+    return scope.learners_of(caller.organisation_ids).with_only_columns(User.id)
+
+
+def learner_uuid(agent: Any) -> str | None:
+    """The uuid of the user an Agent names, when it is an account of this platform (BASE_URL)."""
+    if not isinstance(agent, dict) or agent.get("objectType", "Agent") != "Agent":
+        return None
+    account = agent.get("account")
+    if not isinstance(account, dict) or account.get("homePage") != current_app.config["BASE_URL"]:
+        return None
+    name = account.get("name")
+    return name if isinstance(name, str) and name else None
+
+
+def may_act_on(caller: Caller, *agents: Any) -> bool:
+    """True when the caller may read or change what concerns every one of these Agents: always
+    for an unlimited caller; for a limited one only when each is a learner of its organisations
+    (a Group, or an Agent that is not one of our accounts, is outside that scope)."""
+    scoped = learner_ids_in_scope(caller)
+    if scoped is None:
+        return True
+    names = {learner_uuid(agent) for agent in agents}
+    if None in names:
+        return False
+    found = db.session.scalar(select(func.count()).where(User.uuid.in_(names), User.id.in_(scoped)))
+    return found == len(names)
+
+
+def may_act_on_learners(caller: Caller, user_ids: Iterable[int | None]) -> bool:
+    """True when the caller may act on every one of these users (None: a statement about no learner)."""
+    scoped = learner_ids_in_scope(caller)
+    if scoped is None:
+        return True
+    wanted = set(user_ids)
+    if None in wanted:
+        return False
+    found = db.session.scalar(select(func.count()).where(User.id.in_(wanted), User.id.in_(scoped)))
+    return found == len(wanted)

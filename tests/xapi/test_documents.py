@@ -7,6 +7,8 @@ import json
 import uuid
 from typing import Any
 
+import pytest
+
 from .conftest import Api
 
 AGENT = json.dumps({"mbox": "mailto:ada@example.com"})
@@ -113,3 +115,35 @@ def test_read_only_credentials_cannot_change_documents(client: Any) -> None:
     params = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "s"}
     assert reader.put("/xapi/activities/state", {"a": 1}, params).status_code == 403
     assert reader.get("/xapi/activities/state", params).status_code == 404
+
+
+def test_profile_put_over_an_existing_document_needs_a_precondition(api: Api) -> None:
+    """Communication 3.1: a profile PUT without If-Match or If-None-Match to a document that exists is 409,
+    and changes nothing; the State resource keeps its own rule and takes such a PUT."""
+    for path, params in (
+        ("/xapi/agents/profile", {"agent": AGENT, "profileId": "prefs"}),
+        ("/xapi/activities/profile", {"activityId": ACTIVITY, "profileId": "prefs"}),
+    ):
+        assert api.put(path, {"v": 1}, params).status_code == 204  # nothing there yet: no header needed
+        conflict = api.put(path, {"v": 2}, params)
+        assert conflict.status_code == 409, path
+        assert "If-Match" in conflict.get_json()["error"]
+        assert api.get(path, params).get_json() == {"v": 1}
+        assert api.post(path, {"w": 2}, params).status_code == 204  # POST merges without a precondition
+        etag = api.get(path, params).headers["ETag"]
+        assert api.put(path, {"v": 3}, params, If_Match=etag).status_code == 204
+        assert api.get(path, params).get_json() == {"v": 3}
+    state = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "bookmark"}
+    assert api.put("/xapi/activities/state", {"v": 1}, state).status_code == 204
+    assert api.put("/xapi/activities/state", {"v": 2}, state).status_code == 204
+    assert api.get("/xapi/activities/state", state).get_json() == {"v": 2}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_the_alternate_syntax_with_a_method_other_than_post_is_a_bad_request(api: Api, method: str) -> None:
+    params = {"activityId": ACTIVITY, "agent": AGENT, "stateId": "bookmark"}
+    api.put("/xapi/activities/state", {"v": 1}, params)
+    query = {"method": "DELETE", **params}
+    response = api.client.open("/xapi/activities/state", method=method, query_string=query, headers=api.headers())
+    assert response.status_code == 400 and response.get_json()["field"] == "method"
+    assert api.get("/xapi/activities/state", params).get_json() == {"v": 1}
