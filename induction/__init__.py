@@ -88,7 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from induction.extensions import csrf
     from induction.learning import plan_views  # noqa: F401 - adds the plan pages to the learning blueprint
     from induction.learning.views import bp as learning
-    from induction.reporting import learners, setup, views  # noqa: F401 - they add routes to the blueprint
+    from induction.reporting import actions, learners, setup, views  # noqa: F401 - they add routes to the blueprint
     from induction.reporting.blueprint import bp as reporting
     from induction.reporting.trainer import bp as trainer
     from induction.xapi import documents, lrs  # noqa: F401 - they add the LRS resources to the blueprint

@@ -148,16 +148,20 @@ def test_items_sign_off_and_completion_waits_for_them(client: Any, auth: Any, wo
     auth.sign_out()
     auth.sign_in(world["manager"])
     learner_page = f"/manage/learners/{ta.id}"
-    assert post(client, f"{learner_page}/items/{setting.id}/sign-off", page=learner_page).status_code == 302
+    sign_off = f"{learner_page}/items/{setting.id}/sign-off"
+    assert "Yes, sign it off" in client.get(sign_off).get_data(as_text=True)
+    assert post(client, sign_off, page=learner_page).status_code == 200  # without confirm=yes: asks first
+    assert db.session.scalar(select(ItemProgress.signed_off_at).where(ItemProgress.user_id == ta.id)) is None
+    assert post(client, sign_off, {"confirm": "yes"}, page=learner_page).status_code == 302
     assert db.session.scalar(select(Certificate)) is None
-    done = post(client, f"{learner_page}/items/{role.id}/sign-off", page=learner_page)
+    done = post(client, f"{learner_page}/items/{role.id}/sign-off", {"confirm": "yes"}, page=learner_page)
     assert "has completed their induction" in client.get(done.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(Certificate)) is not None
     signed = db.session.scalars(select(StatementRecord).where(StatementRecord.verb_id == xs.COMPLETED)).all()
     item_statement = next(s for s in signed if s.object_id.endswith(f"/items/{setting.id}"))
     assert '"instructor"' in item_statement.body and world["manager"].uuid in item_statement.body
-    again = post(client, f"{learner_page}/items/{setting.id}/sign-off", page=learner_page)
-    assert "already signed off" in client.get(again.headers["Location"]).get_data(as_text=True)
+    again = post(client, sign_off, {"confirm": "yes"}, page=learner_page)
+    assert "Already signed off" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert db.session.get(ItemProgress, (ta.id, setting.id)).signed_off_by_id == world["manager"].id  # type: ignore[union-attr]
 
 
@@ -200,7 +204,9 @@ def test_due_date_change_needs_a_reason_and_the_plan_is_agreed(client: Any, auth
         post(client, f"{page}/due-date", {"due-due_date": new_due, "due-reason": "Part-time"}, page=page).status_code
         == 302
     )
-    assert post(client, f"{page}/agree", page=page).status_code == 302
+    assert "Yes, agree the plan" in client.get(f"{page}/agree").get_data(as_text=True)
+    assert post(client, f"{page}/agree", page=page).status_code == 200  # asks first
+    assert post(client, f"{page}/agree", {"confirm": "yes"}, page=page).status_code == 302
     plan = db.session.scalar(select(InductionPlan).where(InductionPlan.user_id == ta.id))
     assert plan is not None and plan.due_date.isoformat() == new_due and plan.agreed_by_id == world["manager"].id
     auth.sign_out()
@@ -236,8 +242,9 @@ def test_the_learner_page_shows_attempts_and_the_statement_timeline(
     auth.sign_out()
     auth.sign_in(world["manager"])
     page = client.get(f"/manage/learners/{world['ta'].id}").get_data(as_text=True)
-    assert "Record of learning" in page and "experienced" in page and "failed" in page
+    assert "Record of learning" in page and "Read section “" in page and "Did not pass the quiz 0/3" in page
     assert "0/3" in page and "Not passed" in page
+    assert "answered" not in page.split("Record of learning")[1]  # each answer is part of its quiz's line
 
 
 def test_certificates_zip_holds_a_pdf_per_certificate(client: Any, auth: Any, world: dict[str, Any]) -> None:

@@ -63,7 +63,7 @@ def test_signing_off_the_last_item_together_issues_one_certificate(
     office.sign_in(manager.email)
     token = office.token(f"/manage/learners/{learner.id}")
 
-    answers = office.together("POST", f"/manage/learners/{learner.id}/items/{item.id}/sign-off", data={"csrf_token": token})
+    answers = office.together("POST", f"/manage/learners/{learner.id}/items/{item.id}/sign-off", data={"csrf_token": token, "confirm": "yes"})
 
     no_server_errors(answers)
     assert set(codes(answers)) == {302}
@@ -81,7 +81,7 @@ def test_signing_off_an_item_together_records_one_completed(make: Factory, serve
     office.sign_in(manager.email)
     token = office.token(f"/manage/learners/{learner.id}")
 
-    answers = office.together("POST", f"/manage/learners/{learner.id}/items/{item.id}/sign-off", data={"csrf_token": token})
+    answers = office.together("POST", f"/manage/learners/{learner.id}/items/{item.id}/sign-off", data={"csrf_token": token, "confirm": "yes"})
 
     no_server_errors(answers)
     assert count(xs.COMPLETED, learner, f"items/{item.id}") == 1

@@ -1,14 +1,14 @@
-"""A learner's page for their manager: plan, items, modules, attempts, statements; and the actions on them."""
+"""A learner's page for their manager: plan, items, modules, attempts, the record of learning; the forms on it."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from induction import clock
 from induction.accounts.decorators import role_required
 from induction.accounts.scope import learner_or_404
 from induction.content import catalogue
@@ -19,13 +19,12 @@ from induction.learning import services as learning
 from induction.learning.models import QuizAttempt
 from induction.plans import services as plans
 from induction.plans.items import items_with_progress
-from induction.plans.models import InductionItem, Waiver
+from induction.plans.models import Waiver
+from induction.reminders import now
+from induction.reporting import timeline
 from induction.reporting.blueprint import bp
 from induction.reporting.forms import AttemptsForm, DueDateForm, WaiverForm
 from induction.reporting.views import MANAGERS
-from induction.xapi.models import StatementRecord
-
-TIMELINE = 50
 
 
 def _forms(learner: Any) -> dict[str, Any]:
@@ -43,12 +42,7 @@ def _forms(learner: Any) -> dict[str, Any]:
 def _page(learner: Any, status: int = 200, **forms: Any) -> Any:
     content = catalogue()
     rows = progress.progress_rows(learner.id)
-    statements = db.session.scalars(
-        select(StatementRecord)
-        .where(StatementRecord.user_id == learner.id)
-        .order_by(StatementRecord.seq.desc())
-        .limit(TIMELINE)
-    ).all()
+    entries, page, pages = timeline.page_of(learner.id, request.args.get("page", 1, type=int))
     attempts = db.session.scalars(
         select(QuizAttempt)
         .where(QuizAttempt.user_id == learner.id, QuizAttempt.submitted_at.is_not(None))
@@ -70,7 +64,10 @@ def _page(learner: Any, status: int = 200, **forms: Any) -> Any:
         waivers=waivers,
         attempts=attempts,
         allowed={m.quiz_slug: learning.attempts_allowed(learner.id, content.quiz_for(m)) for m in content.modules},
-        timeline=[(s, json.loads(s.body)) for s in statements],
+        timeline=entries,
+        timeline_page=page,
+        timeline_pages=pages,
+        reminded=now.sent_on([learner.id], clock.today()).get(learner.id),
         **context,
     ), status
 
@@ -99,35 +96,6 @@ def change_due_date(learner_id: int) -> Any:
         return _page(person, 400, due_form=form)
     db.session.commit()
     flash(f"The due date is now {form.due_date.data:%-d %B %Y}. Agree the changed plan with {person.name}.", "success")
-    return _back(learner_id)
-
-
-@bp.post("/learners/<int:learner_id>/agree")
-@role_required(*MANAGERS)
-def agree(learner_id: int) -> Any:
-    person = learner_or_404(current_user, learner_id)
-    plans.agree_plan(current_user, person)
-    db.session.commit()
-    flash(f"You have agreed {person.name}'s plan.", "success")
-    return _back(learner_id)
-
-
-@bp.post("/learners/<int:learner_id>/items/<int:item_id>/sign-off")
-@role_required(*MANAGERS)
-def sign_off(learner_id: int, item_id: int) -> Any:
-    person = learner_or_404(current_user, learner_id)
-    item = db.session.get(InductionItem, item_id)
-    if item is None or not plans.applies_to(item, person):
-        abort(404)
-    try:
-        certificate = plans.sign_off_item(current_user, person, item, catalogue())
-    except plans.PlanError as error:
-        flash(str(error), "info")
-        return _back(learner_id)
-    db.session.commit()
-    flash(f"Signed off: {item.title}.", "success")
-    if certificate is not None:
-        flash(f"{person.name} has completed their induction; the certificate has been issued.", "success")
     return _back(learner_id)
 
 
@@ -177,5 +145,6 @@ def allow_attempts(learner_id: int) -> Any:
         return _page(person, 400, attempts_form=form)
     learning.allow_more_attempts(person.id, form.quiz.data, form.extra.data, current_user.id)
     db.session.commit()
-    flash(f"{person.name} may try that quiz {form.extra.data} more time(s).", "success")
+    extra = form.extra.data or 1
+    flash(f"{person.name} may try that quiz {extra} more {'time' if extra == 1 else 'times'}.", "success")
     return _back(learner_id)
