@@ -13,6 +13,7 @@ from induction.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 TOO_MANY = "You have tried too many times. Wait a few minutes, then try again."
+KEPT_QUIZ = "kept_quiz"  # induction.learning.kept.KEY: the quiz checks whose answers they are
 
 
 def _sign_in_limit() -> str:
@@ -48,13 +49,17 @@ def sign_in() -> Any:
         if throttle.refused(attempt, limit):
             throttle.forget(attempt)
             db.session.commit()
-            return render_template("accounts/sign_in.html", form=form, problem=TOO_MANY), 429
+            wait = str(int(limit.window.total_seconds()))
+            return render_template("accounts/sign_in.html", form=form, problem=TOO_MANY), 429, {"Retry-After": wait}
         result = services.authenticate(
             form.email.data or "", form.password.data or "", current_app.config["ALLOW_DEMO_SIGN_INS"]
         )
         if result.user is not None:
             throttle.forget(attempt)
+            kept = session.get(KEPT_QUIZ)  # quiz answers that arrived after the last sign-in ended
             session.clear()  # a new session at sign-in, so an old cookie cannot ride along
+            if kept is not None:
+                session[KEPT_QUIZ] = kept
             sessions.start(result.user, bool(form.remember.data), request.user_agent.string)
             login_user(result.user, remember=bool(form.remember.data))
             session.permanent = True
@@ -77,6 +82,13 @@ def sign_out() -> Any:
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("accounts.sign_in"))
+
+
+@bp.post("/account/keep-alive")
+@login_required
+def keep_alive() -> Any:
+    """The idle warning's "Stay signed in": this request itself counts as activity."""
+    return "", 204
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from induction.accounts.models import User, utcnow
 from induction.completion import services as completion
 from induction.completion.models import Certificate
-from induction.completion.rules import Score, score
+from induction.completion.rules import Score, Status, score
 from induction.content.model import Catalogue, Module, Question, Quiz, Section
 from induction.database import lock_learner
 from induction.extensions import db
@@ -110,6 +110,26 @@ def attempts_used(user_id: int, quiz_slug: str) -> int:
 def attempts_allowed(user_id: int, quiz: Quiz) -> int:
     allowance = db.session.get(AttemptAllowance, (user_id, quiz.slug))
     return quiz.max_attempts + (allowance.extra if allowance else 0)
+
+
+def passed_attempt(user: User, module: Module, now: datetime | None = None) -> QuizAttempt | None:
+    """The learner's passing attempt at the module's quiz in the current cycle, if they passed it.
+
+    Once passed, the quiz does not open again until the cycle ends (a refresher falls due, or a
+    new major version asks for review); the learner can review that attempt's answers."""
+    row = progress.progress_rows(user.id).get(module.slug)
+    if row is None or not row.passed or row.outdated or progress.status_of(row, now) is Status.EXPIRED:
+        return None
+    return db.session.scalar(
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.quiz_slug == module.quiz_slug,
+            QuizAttempt.passed.is_(True),
+        )
+        .order_by(QuizAttempt.submitted_at.desc())
+        .limit(1)
+    )
 
 
 def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = None) -> QuizAttempt | None:

@@ -1,21 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
+from wtforms.validators import ValidationError
 
 from induction.accounts.decorators import role_required
 from induction.accounts.models import Role
-from induction.completion.rules import Status, induction_status
+from induction.completion.rules import DONE, Status, induction_status
 from induction.completion.services import latest_certificate
 from induction.content import catalogue
 from induction.content.model import Module
-from induction.extensions import db
-from induction.learning import progress, services
+from induction.extensions import csrf, db, login_manager
+from induction.learning import kept, progress, services
 from induction.learning.models import QuizAttempt
+from induction.plans import services as plans
 from induction.plans.items import items_done_for
 
 bp = Blueprint("learning", __name__)
@@ -31,8 +36,14 @@ def _module_or_404(slug: str) -> Module:
 @bp.get("/")
 @login_required
 def home() -> Any:
+    """Each role's own home: learners their induction, managers their reports, trainers their
+    statistics, admins their organisations."""
     if current_user.role == Role.MANAGER:
         return redirect(url_for("reporting.overview"))
+    if current_user.role == Role.TRAINER:
+        return redirect(url_for("trainer.statistics"))
+    if current_user.role == Role.ADMIN:
+        return redirect(url_for("admin.organisations"))
     content = catalogue()
     rows = progress.progress_rows(current_user.id)
     states = progress.current_states(current_user.id, content, rows=rows)
@@ -44,19 +55,59 @@ def home() -> Any:
             "row": rows.get(m.slug),
             "status": progress.status_of(rows.get(m.slug)),
             "read": len(progress.read_sections(rows.get(m.slug))),
-            "next": _continue_url(m, rows.get(m.slug)),
         }
         for m in content.modules
     ]
-    resume = next((m for m in modules if m["status"] not in (Status.COMPLETED, Status.WAIVED)), None)
     return render_template(
         "learning/home.html",
         modules=modules,
         overall=overall,
-        resume=resume,
+        resume=next_step(content.modules, rows),
+        started=any(m["row"] is not None for m in modules),
+        modules_done=sum(1 for m in modules if m["status"] in DONE),
+        items_signed=signed,
+        items_total=total,
+        due=plans.due_date(current_user),
         welcome=content.welcome,
         certificate=latest_certificate(current_user.id),
     )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The next thing a learner has to do: where it is and what to call it."""
+
+    module: Module
+    url: str
+    label: str
+
+
+def next_step(modules: Iterable[Module], rows: dict[str, Any], after: Module | None = None) -> NextStep | None:
+    """What "continue" offers: in the module the learner last worked on, the first unread section
+    or else its quiz; once that module is done, the first module not yet done (after `after`, if
+    given, then from the start). None when every module is done."""
+    todo = [m for m in modules if progress.status_of(rows.get(m.slug)) not in DONE and m != after]
+    if not todo:
+        return None
+    started = [m for m in todo if rows.get(m.slug) is not None and rows[m.slug].last_activity_at is not None]
+    if started and after is None:
+        module = max(started, key=lambda m: rows[m.slug].last_activity_at)
+    elif after is not None:
+        order = list(modules)
+        position = order.index(after) if after in order else -1
+        module = next((m for m in order[position + 1 :] if m in todo), todo[0])
+    else:
+        module = todo[0]
+    row = rows.get(module.slug)
+    unread = _first_unread(module, row)
+    if row is not None and progress.status_of(row) is Status.EXPIRED:
+        first = module.sections[0]  # a refresher starts again from the beginning
+        url = url_for("learning.section", slug=module.slug, section_id=first.id)
+        return NextStep(module, url, f"Read “{first.title}”")
+    if unread is None:
+        return NextStep(module, url_for("learning.quiz", slug=module.quiz_slug), "Take the quiz")
+    title = module.section(unread).title  # type: ignore[union-attr]
+    return NextStep(module, url_for("learning.section", slug=module.slug, section_id=unread), f"Read “{title}”")
 
 
 def _first_unread(module: Module, row: Any) -> str | None:
@@ -68,11 +119,11 @@ def _next_section(module: Module, row: Any) -> str:
     return _first_unread(module, row) or module.sections[0].id
 
 
-def _continue_url(module: Module, row: Any) -> str:
-    """Where "continue" takes the learner: the first unread section, or the quiz once all are read."""
-    if _first_unread(module, row) is None and not (row is not None and row.passed):
-        return url_for("learning.quiz", slug=module.quiz_slug)
-    return url_for("learning.section", slug=module.slug, section_id=_next_section(module, row))
+@bp.get("/modules")
+@login_required
+def modules() -> Any:
+    """Every module, to read and preview: the trainers' and admins' way into the content."""
+    return render_template("learning/modules.html", modules=catalogue().modules)
 
 
 @bp.get("/welcome")
@@ -150,33 +201,77 @@ def mark_read(slug: str, section_id: str) -> Any:
 
 
 @bp.route("/quizzes/<slug>", methods=["GET", "POST"])
-@login_required
+@csrf.exempt  # checked below: by the session's token, or by the form's own token once the sign-in has ended
 def quiz(slug: str) -> Any:
+    fresh = request.method != "POST" or _csrf_valid()
+    if not fresh and kept.vouched(request.form.get("keep")) is None:
+        raise CSRFError("The CSRF token is missing or invalid, and the form carries no token of its own.")
     content = catalogue()
     module = content.module_for_quiz(slug)
     if module is None:
         abort(404)
     quiz = content.quizzes[slug]
+    if not current_user.is_authenticated:
+        return _keep_answers(slug) if request.method == "POST" else login_manager.unauthorized()
+    if current_user.role in (Role.TRAINER, Role.ADMIN):
+        return redirect(url_for("trainer.quiz_preview", slug=slug))
     if current_user.role != Role.LEARNER:
-        flash("Only learners take quizzes. You can read the questions in the content files.", "info")
+        flash("Only learners take quizzes.", "info")
         return redirect(url_for("learning.module", slug=module.slug))
     if request.method == "POST":
-        return _submit_quiz(module, quiz)
+        # Without the session's token (e.g. signed in again in another tab) keep the answers rather than lose them.
+        return _submit_quiz(module, quiz) if fresh else _keep_answers(slug)
+    passed = services.passed_attempt(current_user, module)
+    if passed is not None:
+        flash("You have passed this quiz, so it does not open again. Here are your answers.", "info")
+        return redirect(url_for("learning.attempt", slug=slug, attempt_id=passed.id))
     attempt = services.open_attempt(current_user, quiz, module)
     db.session.commit()
     if attempt is None:
         return render_template("learning/quiz_closed.html", module=module, quiz=quiz), 403
+    answers: dict[str, frozenset[str]] = {}
+    restored = kept.take(slug, current_user.uuid)
+    if restored is not None:
+        if restored.attempt_id == attempt.id:
+            answers = restored.answers
+            flash("Your answers were kept while you signed in again. Check them, then submit.", "info")
+        else:
+            flash("The quiz changed while you were signed out, so your earlier answers no longer fit it.", "info")
     return render_template(
         "learning/quiz.html",
         module=module,
         quiz=quiz,
         attempt=attempt,
         questions=services.drawn_questions(quiz, attempt),
-        answers={},
+        answers=answers,
         missing=[],
         used=services.attempts_used(current_user.id, quiz.slug),
         allowed=services.attempts_allowed(current_user.id, quiz),
+        keep_token=kept.token_for(current_user.uuid, attempt.id),
+        idle_seconds=current_app.config["PERMANENT_SESSION_LIFETIME"],
     )
+
+
+def _csrf_valid() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _keep_answers(slug: str) -> Any:
+    """Answers that arrived without a live sign-in: keep them if the form's token vouches for
+    them, and send the learner through sign-in back to the quiz."""
+    who = kept.vouched(request.form.get("keep"))
+    if who is None or (current_user.is_authenticated and who.user_uuid != current_user.uuid):
+        abort(400, "This quiz form has expired or was not made for you. Open the quiz again.")
+    kept.keep(slug, who, kept.answers_from(request.form))
+    target = url_for("learning.quiz", slug=slug)
+    if current_user.is_authenticated:
+        return redirect(target)
+    flash("You were signed out after a while without activity. Your answers are kept: sign in to carry on.", "info")
+    return redirect(url_for("accounts.sign_in", next=target))
 
 
 def _submit_quiz(module: Module, quiz: Any) -> Any:
@@ -218,6 +313,8 @@ def _submit_quiz(module: Module, quiz: Any) -> Any:
             missing=error.missing,
             used=services.attempts_used(current_user.id, quiz.slug),
             allowed=services.attempts_allowed(current_user.id, quiz),
+            keep_token=kept.token_for(current_user.uuid, attempt.id),
+            idle_seconds=current_app.config["PERMANENT_SESSION_LIFETIME"],
         ), 400
     db.session.commit()
     if outcome.certificate is not None:
@@ -234,8 +331,10 @@ def attempt(slug: str, attempt_id: int) -> Any:
     if module is None or found is None or found.user_id != current_user.id or found.submitted_at is None:
         abort(404)
     quiz = content.quizzes[slug]
+    following = next_step(content.modules, progress.progress_rows(current_user.id), after=module)
     return render_template(
         "learning/attempt.html",
+        following=following,
         module=module,
         quiz=quiz,
         attempt=found,
