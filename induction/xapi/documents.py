@@ -98,6 +98,7 @@ def _write(place: Place, doc_id: str, xrequest: XRequest, *, merge: bool, strict
     existing = _find(place, doc_id, for_update=True)
     _preconditions(xrequest, existing, strict=strict)
     content_type = xrequest.header("Content-Type") or "application/octet-stream"
+    formats.check_text(content_type, "Content-Type", 255)  # the length of its column
     content = xrequest.body
     if merge and existing is not None:
         is_json = content_type.split(";")[0].strip().lower() == "application/json"

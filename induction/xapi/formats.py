@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 VERSION = "1.0.3"
+
+# Limits on what the LRS accepts (docs/xapi.md, "Limits"): whatever passes them can be stored,
+# read back and computed with (refresher dates included) on SQLite and PostgreSQL alike.
+MAX_DEPTH = 48  # nesting of any JSON the LRS reads; extension values get 32 of these (validation.py)
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9000  # timestamps, in local time and in UTC
+# Query parameters that become database columns, by their column's length.
+PARAM_LENGTHS = {"stateId": 600, "profileId": 600, "activityId": 600, "registration": 36}
+MAX_PARAM_LENGTH = 8000  # any other parameter (an agent's JSON, an IRI, a token)
 
 
 class XapiError(Exception):
@@ -22,13 +33,15 @@ class XapiError(Exception):
 
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+# An IRI never holds spaces or control characters (RFC 3987), so NUL cannot reach the database either.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f]+$")
 _MAILTO = re.compile(r"^mailto:[^@\s:/]+@[^@\s/]+\.?[^@\s/]*$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$")
+# ISO 8601 durations; only the smallest (last) part given may have a fraction (checked in is_duration).
 _DURATION = re.compile(
-    r"^P(?=\d|T\d)(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?W)?(?:\d+(?:[.,]\d+)?D)?"
-    r"(?:T(?=\d)(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?$"
+    r"^P(?=\d|T\d)(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?=\d)(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$"
 )
 # RFC 5646 language tags, checked for the shape of each subtag (best effort, as the spec allows).
 _LANGTAG = re.compile(
@@ -45,13 +58,29 @@ _VERSION = re.compile(r"^1\.0(?:\.\d+)?$")
 
 
 def check_params(params: dict[str, str], allowed: set[str], required: set[str], where: str = "this resource") -> None:
-    """Refuse a parameter the resource does not take, or a missing required one, naming it."""
+    """Refuse a parameter the resource does not take, a missing required one, or a value the
+    database could not hold (too long, a NUL character), naming it."""
     for name in params:
         if name not in allowed:
             raise XapiError(f"{name!r} is not a parameter of {where}", name)
+    check_values(params)
     for name in sorted(required):
         if name not in params:
             raise XapiError(f"{name} is required", name)
+
+
+def check_values(params: Mapping[str, str]) -> None:
+    """Refuse a parameter value longer than its column (PARAM_LENGTHS) or holding a NUL character."""
+    for name, value in params.items():
+        check_text(value, name, PARAM_LENGTHS.get(name, MAX_PARAM_LENGTH))
+
+
+def check_text(value: str, field: str, limit: int) -> None:
+    """Refuse a string longer than `limit` characters or one that holds a NUL character."""
+    if len(value) > limit:
+        raise XapiError(f"must be at most {limit} characters long (it has {len(value)})", field)
+    if "\x00" in value:
+        raise XapiError("must not contain a NUL character", field)
 
 
 def is_uuid(value: object) -> bool:
@@ -72,7 +101,12 @@ def is_sha1(value: object) -> bool:
 
 
 def is_duration(value: object) -> bool:
-    return isinstance(value, str) and bool(_DURATION.match(value))
+    """An ISO 8601 duration such as PT1H30M or P1DT0.5S; a fraction only in its last part."""
+    found = _DURATION.match(value) if isinstance(value, str) else None
+    if not found:
+        return False
+    parts = [part for part in found.groups() if part is not None]
+    return not any("." in part or "," in part for part in parts[:-1])
 
 
 def is_language_tag(value: object) -> bool:
@@ -96,6 +130,8 @@ def parse_timestamp(value: object, field: str) -> datetime:
     fraction = (found.group(7) or ".0")[1:]
     micro = int((fraction + "000000")[:6])
     year, month, day, hour, minute, second = (int(found.group(i)) for i in range(1, 7))
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:  # checked before any arithmetic can overflow
+        raise XapiError(f"{value!r} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR} this LRS keeps", field)
     try:
         moment = datetime(year, month, day, hour, minute, second, micro)
     except ValueError as error:
@@ -107,6 +143,8 @@ def parse_timestamp(value: object, field: str) -> datetime:
         if hours > 23 or minutes > 59:
             raise XapiError(f"{value!r} has an impossible time zone offset", field)
         moment -= sign * timedelta(hours=hours, minutes=minutes)
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise XapiError(f"{value!r} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR} in UTC", field)
     return moment
 
 
@@ -138,15 +176,65 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def loads(text: str | bytes, field: str = "body") -> Any:
-    """Parse JSON, refusing repeated properties and the non-standard NaN and Infinity."""
+    """Parse JSON, refusing repeated properties, NaN and Infinity, numbers beyond a double's range,
+    lone surrogates and NUL characters, and nesting deeper than MAX_DEPTH; each fault names its place."""
 
     def _constant(name: str) -> Any:
         raise XapiError(f"{name} is not valid JSON", field)
 
+    def _int(digits: str) -> Any:  # past a double's range either way; int() would refuse 4,300+ digits
+        return math.inf if len(digits) > 320 else int(digits)
+
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_constant)
+        value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_constant, parse_int=_int)
+    except RecursionError:
+        raise XapiError(f"the JSON is nested more than {MAX_DEPTH} levels deep", field) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise XapiError(f"not valid JSON: {error}", field) from None
+    check_json(value, field)
+    return value
+
+
+def _place(path: tuple[Any, ...] | None, root: str) -> str:
+    """A field name such as result.score.raw or [1].actor from the links of a walk."""
+    names: list[str] = []
+    while path is not None:
+        path, key = path
+        names.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    text = "".join(reversed(names))
+    if root == "body":  # a request body's fields are named as the statement's: result.score.raw, [1].actor
+        return text.removeprefix(".") or root
+    return root + text
+
+
+def _check_string(text: str, path: tuple[Any, ...] | None, root: str) -> None:
+    if "\x00" in text:
+        raise XapiError("must not contain a NUL character", _place(path, root))
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            raise XapiError("holds a lone surrogate (\\ud800-\\udfff): not valid Unicode", _place(path, root)) from None
+
+
+def check_json(value: Any, root: str = "body", max_depth: int = MAX_DEPTH) -> None:
+    """Refuse what a strict JSON reader, the database or our own code could not take back:
+    nesting past `max_depth`, numbers that are not finite doubles, invalid Unicode, NUL characters."""
+    stack: list[tuple[Any, tuple[Any, ...] | None, int]] = [(value, None, 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > max_depth:
+                raise XapiError(f"nested more than {max_depth} levels deep", _place(path, root))
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in pairs:
+                if isinstance(key, str):
+                    _check_string(key, path, root)
+                stack.append((child, (path, key), depth + 1))
+        elif isinstance(item, str):
+            _check_string(item, path, root)
+        elif isinstance(item, int | float) and not isinstance(item, bool) and not abs(item) <= sys.float_info.max:
+            raise XapiError("must be a finite number (a double's range)", _place(path, root))
 
 
 def dumps(data: Any) -> str:

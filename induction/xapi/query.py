@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
@@ -92,13 +91,14 @@ def parse(params: Mapping[str, str], max_limit: int) -> Query:
     if "more" in params:
         if len(params) > 1:
             raise XapiError("the more parameter cannot be combined with others", "more")
-        return decode_more(params["more"])
+        return decode_more(params["more"], max_limit)
     for name in params:
         if name not in FILTERS:
             raise XapiError(f"{name!r} is not a parameter of GET statements", name)
+    formats.check_values(params)
     limit_text = params.get("limit", "0")
-    if not limit_text.isdigit():
-        raise XapiError("must be a whole number, 0 or more", "limit")
+    if not (limit_text.isascii() and limit_text.isdigit()) or len(limit_text) > 9:
+        raise XapiError("must be a whole number from 0 (as many as allowed) to 999999999", "limit")
     query = Query(
         agent=agent_param(params["agent"]) if "agent" in params else None,
         verb=params.get("verb"),
@@ -124,19 +124,32 @@ def parse(params: Mapping[str, str], max_limit: int) -> Query:
     return query
 
 
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="xapi-statements-more")
+
+
 def encode_more(query: Query) -> str:
+    """The `more` token for the next page: the query and its cursor, signed so that it cannot be forged."""
     data = {k: v for k, v in asdict(query).items() if v not in (None, False) and not (k == "format" and v == "exact")}
-    raw = json.dumps(data, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return str(_serializer().dumps(data))
 
 
-def decode_more(token: str) -> Query:
+def decode_more(token: str, max_limit: int) -> Query:
+    """The query a `more` token carries; refuses a token this LRS did not sign (or one altered since)."""
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        data = _serializer().loads(token)
+    except BadData:
+        raise XapiError("this more link is not one this LRS made, or it has been altered", "more") from None
+    try:
         after = data.pop("after", None)
-        return Query(**data, after=(after[0], int(after[1])) if after else None)
-    except (ValueError, TypeError, binascii.Error):
+        query = Query(**data, after=(str(after[0]), int(after[1])) if after else None)
+        if query.after:
+            datetime.fromisoformat(query.after[0])
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         raise XapiError("this more link is not one this LRS made", "more") from None
+    if not 0 < query.limit <= max_limit:  # e.g. a token made before the page size was lowered
+        query = replace(query, limit=max_limit)
+    return query
 
 
 def _matching(query: Query) -> Select[Any] | None:

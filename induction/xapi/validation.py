@@ -6,6 +6,7 @@ from typing import Any
 
 from induction.xapi import formats as f
 from induction.xapi.formats import XapiError
+from induction.xapi.store import agent_key
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
@@ -24,6 +25,9 @@ INTERACTION_TYPES = {
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
 CONTEXT_KINDS = ("parent", "grouping", "category", "other")
 IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+# Lengths of the columns these values are kept in (docs/xapi.md, "Limits").
+MAX_VERB_ID, MAX_ACTIVITY_ID, MAX_AGENT_KEY = 400, 600, 600
+EXTENSION_DEPTH = 32  # levels of nesting inside one extension's value
 
 STATEMENT_KEYS = {
     "id",
@@ -96,8 +100,9 @@ def language_map(value: Any, field: str) -> None:
 def extensions(value: Any, field: str) -> None:
     if not isinstance(value, dict):
         raise XapiError("must be a JSON object", field)
-    for key in value:  # values may be anything, null included
+    for key, item in value.items():  # values may be any JSON, null included, up to EXTENSION_DEPTH deep
         _iri(key, f"{field}.{key}")
+        f.check_json(item, f"{field}.{key}", EXTENSION_DEPTH)
 
 
 def agent(value: Any, field: str, *, object_type_required: bool = False) -> None:
@@ -140,6 +145,12 @@ def _ifi(value: dict[str, Any], field: str, *, required: bool) -> None:
             raise XapiError("name is required", f"{where}.name")
         _iri(item["homePage"], f"{where}.homePage")
         _string(item["name"], f"{where}.name")
+    key_length = len(agent_key(value) or "")
+    if key_length > MAX_AGENT_KEY:  # the identifier is kept in a column of this length
+        if key == "account":
+            longer = "name" if len(item["name"]) >= len(item["homePage"]) else "homePage"
+            where = f"{where}.{longer}"
+        raise XapiError(f"the identifier is too long: at most {MAX_AGENT_KEY} characters in all", where)
 
 
 def group(value: Any, field: str) -> None:
@@ -180,6 +191,8 @@ def verb(value: Any, field: str) -> None:
     if "id" not in value:
         raise XapiError("id is required", f"{field}.id")
     _iri(value["id"], f"{field}.id")
+    if len(value["id"]) > MAX_VERB_ID:
+        raise XapiError(f"must be at most {MAX_VERB_ID} characters long", f"{field}.id")
     if "display" in value:
         language_map(value["display"], f"{field}.display")
 
@@ -192,6 +205,8 @@ def activity(value: Any, field: str) -> None:
     if "id" not in value:
         raise XapiError("id is required", f"{field}.id")
     _iri(value["id"], f"{field}.id")
+    if len(value["id"]) > MAX_ACTIVITY_ID:
+        raise XapiError(f"must be at most {MAX_ACTIVITY_ID} characters long", f"{field}.id")
     if "definition" in value:
         definition(value["definition"], f"{field}.definition")
 
@@ -209,7 +224,7 @@ def definition(value: Any, field: str) -> None:
     if "extensions" in value:
         extensions(value["extensions"], f"{field}.extensions")
     kind = value.get("interactionType")
-    if kind is not None and kind not in INTERACTION_TYPES:
+    if kind is not None and _string(kind, f"{field}.interactionType") not in INTERACTION_TYPES:
         raise XapiError(f"{kind!r} is not an interaction type", f"{field}.interactionType")
     if "correctResponsesPattern" in value:
         pattern = value["correctResponsesPattern"]

@@ -184,3 +184,81 @@ def test_malformed_language_tags_are_refused(tag: str) -> None:
 )
 def test_durations(value: str, ok: bool) -> None:
     assert formats.is_duration(value) is ok
+
+
+@pytest.mark.parametrize("value", ["P1Y2M3DT4H5M6S7", "P1.5Y2M", "PT1.5H30M", "P1,5DT2H"])
+def test_a_fraction_is_allowed_only_in_the_last_part_of_a_duration(value: str) -> None:
+    assert not formats.is_duration(value)
+    assert formats.is_duration("P1Y2.5M") and formats.is_duration("PT1H0,5S")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9999-12-31T23:59:59-23:00", "0001-01-01T00:00:00+01:00", "9001-01-01T00:00:00Z", "1900-01-01T00:30:00+01:00"],
+)
+def test_timestamps_outside_the_years_kept_are_refused_before_any_arithmetic(text: str) -> None:
+    with pytest.raises(XapiError, match="1900 to 9000"):
+        formats.parse_timestamp(text, "since")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"a": {"b": "\\udcff"}}', "a.b"),
+        ('{"a": [1, "x\\u0000"]}', "a[1]"),
+        ('{"a": 1e400}', "a"),
+        ('{"a": -' + "9" * 401 + "}", "a"),
+        ('{"a": ' + "9" * 5000 + "}", "a"),
+        ("[" * 49 + "]" * 49, "[0]" * 48),
+        ("[" * 5000 + "]" * 5000, "body"),
+    ],
+)
+def test_json_a_strict_reader_or_the_database_could_not_take_is_refused(text: str, field: str) -> None:
+    with pytest.raises(XapiError) as refused:
+        formats.loads(text)
+    assert refused.value.field == field, refused.value.message
+
+
+def test_the_largest_finite_numbers_are_kept() -> None:
+    assert formats.loads('{"a": 1.7e308, "b": -' + "9" * 300 + "}")["a"] == 1.7e308
+
+
+def test_an_extension_may_nest_32_levels() -> None:
+    value: Any = 1
+    for _ in range(32):
+        value = [value]
+    validation.statement(statement(result={"extensions": {"http://example.com/x": value}}))
+    with pytest.raises(XapiError, match="32 levels") as refused:
+        validation.statement(statement(result={"extensions": {"http://example.com/x": [value]}}))
+    assert refused.value.field.startswith("result.extensions.http://example.com/x[0]")
+
+
+@pytest.mark.parametrize(
+    ("actor", "field"),
+    [
+        ({"mbox": "mailto:" + "a" * 600 + "@example.com"}, "actor.mbox"),
+        ({"account": {"homePage": "http://example.com", "name": "n" * 600}}, "actor.account.name"),
+        ({"account": {"homePage": "http://example.com/" + "h" * 600, "name": "n"}}, "actor.account.homePage"),
+    ],
+)
+def test_an_identifier_longer_than_its_column_is_refused(actor: dict[str, Any], field: str) -> None:
+    with pytest.raises(XapiError, match="too long") as refused:
+        validation.statement(statement(actor=actor))
+    assert refused.value.field == field
+
+
+def test_fields_that_must_be_strings_refuse_objects_and_lists() -> None:
+    for kind in ({"a": 1}, ["choice"], 3):
+        body = statement(object={"id": "http://example.com/a", "definition": {"interactionType": kind}})
+        with pytest.raises(XapiError, match="string") as refused:
+            validation.statement(body)
+        assert refused.value.field == "object.definition.interactionType"
+
+
+def test_an_authority_group_must_be_exactly_two_agents() -> None:
+    members = [{"mbox": f"mailto:{n}@example.com"} for n in "abc"]
+    validation.statement(statement(authority={"objectType": "Group", "member": members[:2]}))
+    for wrong in (members, members[:1]):
+        with pytest.raises(XapiError, match="exactly two") as refused:
+            validation.statement(statement(authority={"objectType": "Group", "member": wrong}))
+        assert refused.value.field == "authority.member"
