@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from induction.accounts.models import utcnow
@@ -174,4 +174,8 @@ def _version_header(response: Response) -> Response:
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
+    if error.code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        message = f"the request is larger than this LRS takes (at most {limit} bytes); send fewer statements at a time"
+        return error_response(XapiError(message, "body", 413))
     return error_response(XapiError(error.description or error.name, None, error.code or 500))

@@ -415,7 +415,11 @@ def test_a_body_over_the_size_limit_answers_413_in_json(app: Flask, api: Api) ->
     before = snapshot()
     response = api.post("/xapi/statements", [statement() for _ in range(20)])
     assert response.status_code == 413
-    assert response.mimetype == "application/json" and response.get_json()["error"]
+    assert response.mimetype == "application/json"
+    assert response.get_json() == {
+        "error": "the request is larger than this LRS takes (at most 1000 bytes); send fewer statements at a time",
+        "field": "body",
+    }
     assert snapshot() == before
 
 
