@@ -12,6 +12,7 @@ from induction.completion.models import Certificate
 from induction.learning.models import AttemptAllowance, Evaluation, LearnerStatus, ModuleProgress, QuizAttempt
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.reminders.models import ReminderSent
+from induction.reporting.models import CsvUpload
 from induction.xapi.models import (
     ActivityDefinition,
     AttachmentData,
@@ -27,6 +28,7 @@ __all__ = [
     "AttachmentData",
     "AttemptAllowance",
     "Certificate",
+    "CsvUpload",
     "EqualityMonitoring",
     "Evaluation",
     "ForwardItem",

@@ -60,6 +60,6 @@ class ImportForm(FlaskForm):
     file = FileField(
         "CSV file",
         validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv"], "The file must be a .csv file.")],
-        description="Columns: name, email, job role, role group, start date (YYYY-MM-DD). "
-        "The first row is the heading.",
+        description="Columns: name, email, job role, role group, start date (like 01/09/2026 or 2026-09-01). "
+        "The first row is the heading. Any encoding: UTF-8 or what Excel saves.",
     )

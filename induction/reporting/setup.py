@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -12,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from induction.accounts.decorators import role_required
 from induction.accounts.invitations import invite
 from induction.accounts.models import User
-from induction.accounts.scope import learner_or_404, organisation_or_404, visible_organisations
+from induction.accounts.scope import learner_or_404, organisation_or_404, visible_learners, visible_organisations
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
@@ -105,31 +106,81 @@ def add_learner() -> Any:
     return render_template("reporting/add_learner.html", form=form), status
 
 
+@bp.get("/import/template.csv")
+@role_required(*MANAGERS)
+def import_template() -> Any:
+    return Response(
+        "\ufeff" + people.TEMPLATE,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="learners-template.csv"'},
+    )
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def import_learners() -> Any:
+    """Step 1: upload. The file is checked and kept on the server; step 2 shows what it holds."""
     form = ImportForm()
     form.organisation.choices = _organisation_choices()
     if not form.validate_on_submit():
-        return render_template("reporting/import.html", form=form, check=None), 400 if request.method == "POST" else 200
+        return render_template("reporting/import.html", form=form), 400 if request.method == "POST" else 200
     organisation = organisation_or_404(current_user, form.organisation.data)  # type: ignore[arg-type]
-    data = form.file.data.read()
-    check = people.check_csv(data)
-    mode = request.form.get("mode", "all")
-    if check.problems and (mode != "good" or not check.good):
-        return render_template("reporting/import.html", form=form, check=check, organisation=organisation), 400
-    added = [people.add_learner(organisation, new) for new in check.good]
+    upload = people.keep_upload(current_user, organisation, form.file.data.filename or "", form.file.data.read())
+    db.session.commit()
+    return redirect(url_for("reporting.import_check", token=upload.token))
+
+
+def _upload_or_404(token: str) -> tuple[Any, Any]:
+    upload = people.upload_of(current_user, token)
+    if upload is None:
+        abort(404)
+    return upload, organisation_or_404(current_user, upload.organisation_id)
+
+
+@bp.route("/import/<token>", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def import_check(token: str) -> Any:
+    """Step 2: who the kept file adds and which rows have problems; importing it needs a confirmation."""
+    upload, organisation = _upload_or_404(token)
+    if upload.imported_at is not None:
+        return redirect(url_for("reporting.import_done", token=token))
+    if people.expired(upload):
+        flash("That upload has expired. Choose the file again.", "error")
+        return redirect(url_for("reporting.import_learners"))
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        check = people.check_csv(upload.content)
+        return render_template(
+            "reporting/import_check.html", upload=upload, organisation=organisation, check=check, plural=people.plural
+        ), (200 if check.good else 400)
+    if not people.claim(upload):  # another request (a second click) imported it
+        db.session.rollback()
+        return redirect(url_for("reporting.import_done", token=token))
+    added, check = people.import_upload(upload, organisation)
     db.session.commit()
     sent = sum(invite(user).sent for user in added)
     db.session.commit()  # the links' ids
-    skipped = f" {len(check.problems)} row(s) with problems were left out." if check.problems else ""
-    unsent = (
-        f" {len(added) - sent} e-mail(s) could not be sent; send links from each learner's page."
-        if sent < len(added)
-        else ""
-    )
-    flash(f"Imported {len(added)} learner(s) into {organisation.name}.{skipped}{unsent}", "success")
-    return redirect(url_for("reporting.overview", organisation=organisation.id))
+    message = f"Imported {people.plural(len(added), 'learner')} into {organisation.name}."
+    if check.problems:
+        message += f" {people.plural(len(check.problems), 'row')} with problems left out."
+    if sent < len(added):
+        message += (
+            f" The e-mail with the sign-in link could not be sent to {people.plural(len(added) - sent, 'learner')};"
+            " send it again from each learner's page."
+        )
+    flash(message, "success")
+    return redirect(url_for("reporting.import_done", token=token))
+
+
+@bp.get("/import/<token>/added")
+@role_required(*MANAGERS)
+def import_done(token: str) -> Any:
+    """Step 3: the learners this file added, each linking to their page."""
+    upload, organisation = _upload_or_404(token)
+    if upload.imported_at is None:
+        return redirect(url_for("reporting.import_check", token=token))
+    ids = json.loads(upload.added or "[]")
+    added = db.session.scalars(visible_learners(current_user).where(User.id.in_(ids)).order_by(User.name)).all()
+    return render_template("reporting/import_done.html", upload=upload, organisation=organisation, added=added)
 
 
 @bp.post("/learners/<int:learner_id>/invite")

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from induction.accounts.models import utcnow
+from induction.extensions import db
+
+
+class CsvUpload(db.Model):  # type: ignore[name-defined,misc]
+    """A CSV file a manager uploaded, kept on the server between its check and the confirmation,
+    so the file is chosen once; `imported_at` is set by the one request that imports it."""
+
+    __tablename__ = "csv_uploads"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    imported_at: Mapped[datetime | None]
+    added: Mapped[str] = mapped_column(Text, default="[]")  # the ids of the learners it added, as JSON
