@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app induction
 export FLASK_APP := induction
 
-.PHONY: run test install install-test check-content pytest-sqlite pytest-postgres system-packages ralph bench audit clean
+.PHONY: run test install install-test check-content pytest-sqlite pytest-postgres system-packages pdf-libraries ralph bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ install-test: $(VENV)/.test-installed system-packages ralph
 ralph: .venv-ralph/bin/ralph
 
 ## make run: install, create or upgrade the SQLite database, load demo data if new, serve.
-run: install
+run: install pdf-libraries
 	@mkdir -p instance
 	@new=$$( [ -f instance/induction.db ] || echo yes ); \
 	$(FLASK) db upgrade >/dev/null && \
@@ -57,10 +57,21 @@ pytest-postgres:
 	@test -n "$$TEST_DATABASE_URL" || { echo "TEST_DATABASE_URL is not set"; exit 1; }
 	$(BIN)/pytest -q -p no:cacheprovider -m "not browser"
 
-system-packages:
+system-packages: pdf-libraries
 	@need=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || need="$$need poppler-utils"; \
+	if [ -n "$$need" ]; then \
+	  echo "Installing system packages:$$need"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
+	fi
+
+## WeasyPrint (the certificate PDF) needs Pango from the system.
+pdf-libraries:
+	@need=""; \
+	ldconfig -p | grep -q 'libpango-1.0.so.0' || need="$$need libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || need="$$need libpangoft2-1.0-0"; \
 	if [ -n "$$need" ]; then \
 	  echo "Installing system packages:$$need"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \

@@ -131,7 +131,7 @@ def test_names_and_free_text_never_run(client: Any, auth: Any, make: Any, payloa
         },
     )
     code = re.search(
-        r"Verification code: <strong>([A-F0-9]+)</strong>",
+        r"Verification code: <strong>([A-F0-9-]+)</strong>",
         client.get(f"/certificates/{certificate.group(1)}").get_data(as_text=True),
     )
     assert code

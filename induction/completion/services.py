@@ -66,6 +66,7 @@ def issue_certificate(user: User, catalogue: Catalogue, states: dict[str, Module
             "slug": m.slug,
             "title": m.title,
             "version": m.version,
+            "minutes": m.minutes,
             "status": states[m.slug].status.value,
             "completed_at": _iso(states[m.slug].completed_at),
             "expires_at": _iso(states[m.slug].expires_at),
