@@ -204,3 +204,91 @@ def test_setting_a_password_from_a_link_ends_the_accounts_sign_ins(app: Any, cli
         link, data={"csrf_token": csrf_from(page), "new": "river stone lantern", "confirm": "river stone lantern"}
     )
     assert other.get("/").status_code == 302
+
+
+class TestForgotPassword:
+    """Self-service "Forgot your password?", through a real SMTP server on loopback."""
+
+    @pytest.fixture
+    def app_config(self, mailbox: Any) -> dict[str, Any]:
+        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": mailbox.port}
+
+    @staticmethod
+    def ask(client: Any, email: str) -> Any:
+        page = client.get("/forgot-password").get_data(as_text=True)
+        return client.post("/forgot-password", data={"email": email, "csrf_token": csrf_from(page)})
+
+    @staticmethod
+    def link_in(mailbox: Any, email: str) -> str:
+        import re
+
+        from .mailbox import Mailbox
+
+        found = re.search(r"http://induction\.test(/set-password/\S+)", Mailbox.body(mailbox.to(email)[-1]))
+        assert found
+        return found.group(1)
+
+    def test_the_sign_in_page_offers_it(self, client: Any) -> None:
+        assert 'href="/forgot-password"' in client.get("/sign-in").get_data(as_text=True)
+
+    def test_the_answer_is_the_same_whether_the_address_has_an_account(
+        self, client: Any, make: Any, mailbox: Any
+    ) -> None:
+        make.learner(email="known@example.org")
+        known = self.ask(client, "Known@Example.org ")
+        unknown = self.ask(client, "nobody@example.org")
+        assert known.status_code == unknown.status_code == 200
+        assert known.get_data(as_text=True).replace("Known@Example.org", "X") == unknown.get_data(
+            as_text=True
+        ).replace("nobody@example.org", "X")
+        assert [m["To"] for m in mailbox.messages] == ["known@example.org"]
+
+    def test_the_link_sets_a_new_password_once(self, client: Any, auth: Any, make: Any, mailbox: Any) -> None:
+        learner = make.learner(email="forgetful@example.org")
+        self.ask(client, learner.email)
+        link = self.link_in(mailbox, learner.email)
+        page = client.get(link)
+        assert page.status_code == 200
+        new = "quiet harbour window"
+        data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "new": new, "confirm": new}
+        assert client.post(link, data=data).status_code == 302
+        used = client.get(link)
+        assert used.status_code == 400 and "already been used" in used.get_data(as_text=True)
+        assert auth.sign_in(learner.email, PASSWORD).status_code == 401
+        assert auth.sign_in(learner.email, new).status_code == 302
+
+    def test_a_newer_link_replaces_the_older_and_a_link_lasts_an_hour(
+        self, client: Any, make: Any, mailbox: Any
+    ) -> None:
+        from datetime import timedelta
+
+        from induction.clock import frozen, utcnow
+
+        learner = make.learner(email="twice@example.org")
+        self.ask(client, learner.email)
+        older = self.link_in(mailbox, learner.email)
+        self.ask(client, learner.email)
+        newer = self.link_in(mailbox, learner.email)
+        assert client.get(older).status_code == 400
+        assert client.get(newer).status_code == 200
+        with frozen(utcnow() + timedelta(minutes=61)):
+            expired = client.get(newer)
+        assert expired.status_code == 400 and "worked for an hour" in expired.get_data(as_text=True)
+
+    def test_switched_off_accounts_get_no_email(self, client: Any, make: Any, mailbox: Any) -> None:
+        make.learner(email="gone@example.org", active=False)
+        assert self.ask(client, "gone@example.org").status_code == 200
+        assert mailbox.messages == []
+
+    def test_a_bad_address_is_named_and_nothing_is_sent(self, client: Any, mailbox: Any) -> None:
+        response = self.ask(client, "not an address")
+        assert response.status_code == 400
+        assert "Enter a valid e-mail address." in response.get_data(as_text=True)
+        assert mailbox.messages == []
+
+    def test_asking_too_often_for_one_address_is_refused(self, client: Any, make: Any, mailbox: Any) -> None:
+        make.learner(email="busy@example.org")
+        statuses = [self.ask(client, "busy@example.org").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        assert len(mailbox.to("busy@example.org")) == 3
+        assert self.ask(client, "someone.else@example.org").status_code == 200

@@ -19,6 +19,16 @@ class SignInForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "E-mail address",
+        validators=[DataRequired("Enter your e-mail address."), Email("Enter a valid e-mail address.")],
+        description="The address you sign in with.",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email"},
+    )
+
+
 class NewPasswordForm(FlaskForm):
     """A new password, typed twice, checked against the password rules for this person."""
 

@@ -16,32 +16,39 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from induction.accounts.models import User
+from induction.clock import utcnow
 from induction.extensions import db
 from induction.mail import MailError, send
 
 MAX_AGE = 7 * 24 * 3600
+RESET_MAX_AGE = 3600  # a link asked for with "Forgot your password?" works for an hour
 
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")
 
 
-def link_for(user: User) -> str:
-    """A new link for `user`, which replaces any earlier one (flushed; the caller commits)."""
+def link_for(user: User, reset: bool = False) -> str:
+    """A new link for `user`, which replaces any earlier one (flushed; the caller commits).
+
+    A `reset` link (asked for by the person, not sent by a manager) works for an hour only."""
     user.password_link_id = secrets.token_urlsafe(16)
     db.session.flush()
-    token = _serializer().dumps({"u": user.uuid, "l": user.password_link_id})
+    data = {"u": user.uuid, "l": user.password_link_id} | ({"r": 1} if reset else {})
+    token = _serializer().dumps(data)
     return current_app.config["BASE_URL"] + url_for("accounts.set_password", token=token)
 
 
 def user_for(token: str) -> tuple[User | None, str | None]:
     """The user a link is for, or why it cannot be used."""
     try:
-        data = _serializer().loads(token, max_age=MAX_AGE)
+        data, signed_at = _serializer().loads(token, max_age=MAX_AGE, return_timestamp=True)
     except SignatureExpired:
         return None, "This link has expired. Ask your manager to send a new one."
     except BadSignature:
         return None, "This link is not valid. Check you copied all of it."
+    if data.get("r") and (utcnow() - signed_at.replace(tzinfo=None)).total_seconds() > RESET_MAX_AGE:
+        return None, "This link has expired: it worked for an hour. Ask for a new one with “Forgot your password?”."
     user = db.session.scalar(select(User).where(User.uuid == data.get("u")))
     if user is None or not user.password_link_id or data.get("l") != user.password_link_id:
         return None, (
@@ -65,6 +72,17 @@ def send_invitation(user: User) -> None:
         subject,
         f"Hello {user.name},\n\n{opening} (the link works for 7 days):\n\n{link_for(user)}\n\n"
         "If you did not expect this e-mail, you can ignore it.\n",
+    )
+
+
+def send_reset(user: User) -> None:
+    """E-mail the person who asked "Forgot your password?" a link for an hour; raises MailError."""
+    send(
+        user.email,
+        "Choose a new password for your induction account",
+        f"Hello {user.name},\n\nSomeone, probably you, asked to choose a new password for the induction "
+        f"platform. Choose it here (the link works once, for an hour):\n\n{link_for(user, reset=True)}\n\n"
+        "If you did not ask, you can ignore this e-mail: your password stays as it is.\n",
     )
 
 

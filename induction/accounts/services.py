@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from induction.accounts import sessions
+from induction.accounts import invitations, sessions
 from induction.accounts.models import User
 from induction.accounts.passwords import hash_password, password_matches
 from induction.clock import utcnow
 from induction.extensions import db
+from induction.mail import MailError
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,20 @@ def change_password(user: User, new_password: str, keep_session: str | None = No
     user.password_link_id = None
     db.session.flush()
     sessions.end_all(user, keep=keep_session)
+
+
+def request_password_reset(email: str, allow_demo: bool) -> bool:
+    """E-mail a one-hour link to choose a new password, if `email` belongs to an account that may
+    sign in; True if an e-mail was sent. The caller answers the same either way, so the page
+    never tells whether an address has an account. A link sent earlier stops working."""
+    user = find_user_by_email(email)
+    if user is None or not user.active or (user.demo and not allow_demo):
+        return False
+    previous = user.password_link_id
+    try:
+        invitations.send_reset(user)
+    except MailError:
+        user.password_link_id = previous  # the earlier link, if any, keeps working
+        db.session.flush()
+        return False
+    return True

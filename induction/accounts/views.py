@@ -7,12 +7,13 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user, login_required, login_user, logout_user
 
 from induction.accounts import invitations, services, sessions, throttle
-from induction.accounts.forms import ChangePasswordForm, SetPasswordForm, SignInForm
+from induction.accounts.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswordForm, SignInForm
 from induction.accounts.passwords import password_matches
 from induction.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 TOO_MANY = "You have tried too many times. Wait a few minutes, then try again."
+RESET_LIMIT = "3 per 15 minutes"  # e-mails asked for one address, on top of the sign-in limit per address
 KEPT_QUIZ = "kept_quiz"  # induction.learning.kept.KEY: the quiz checks whose answers they are
 
 
@@ -108,6 +109,27 @@ def change_password() -> Any:
     elif request.method == "POST":
         status = 400
     return render_template("accounts/change_password.html", form=form), status
+
+
+def _reset_key() -> str:
+    """Limits "Forgot your password?" per address asked about, wherever the requests come from."""
+    return "forgot:" + throttle.normalise(request.form.get("email", ""))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"], key_func=_reset_key)
+def forgot_password() -> Any:
+    """Send a link to choose a new password; the answer is the same whether the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.change_password"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip()
+        services.request_password_reset(email, current_app.config["ALLOW_DEMO_SIGN_INS"])
+        db.session.commit()
+        return render_template("accounts/forgot_password_sent.html", email=email)
+    return render_template("accounts/forgot_password.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
