@@ -66,7 +66,7 @@ def upload(page: Page, organisation: str, path: Path) -> None:
     """Choose the organisation and the file on the import page and send them."""
     page.get_by_label("Organisation").select_option(label=organisation)
     page.get_by_label("CSV file").set_input_files(path)
-    page.get_by_role("button", name="Check and import").click()
+    page.get_by_role("button", name="Check the file").click()
 
 
 def test_a_manager_imports_learners_adds_an_item_and_works_on_a_learner(
@@ -88,7 +88,7 @@ def test_a_manager_imports_learners_adds_an_item_and_works_on_a_learner(
     audit.check(page, "Import")
     upload(page, "Brookside Academy", bad_file)
     summary = page.locator(".error-summary")
-    expect(summary.get_by_role("heading")).to_have_text("Nothing was imported: 4 rows of the file need fixing")
+    expect(summary.get_by_role("heading")).to_have_text("4 rows of learners-with-problems.csv need fixing")
     expect(summary.locator("li")).to_have_text(
         [
             re.compile(r"^Line 3: .*bo\.noaddress.*e-mail address"),
@@ -97,18 +97,27 @@ def test_a_manager_imports_learners_adds_an_item_and_works_on_a_learner(
             re.compile(r"^Line 6: .*ada\.import@brookside\.example\.org.*line 2"),
         ]
     )
-    expect(summary).to_contain_text("1 row had no problems")
+    expect(heading(page)).to_have_text("Import 1 learner into Brookside Academy?")
+    expect(page.get_by_role("button", name="Import only this learner")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
     audit.check(page, "Import, rows with problems")
     in_the_bad_file = [
         "ada.import@brookside.example.org",
         "cy.group@brookside.example.org",
         "di.date@brookside.example.org",
     ]
-    assert accounts_with(server, in_the_bad_file) == []
+    assert accounts_with(server, in_the_bad_file) == []  # nothing until the manager confirms
 
+    page.get_by_role("link", name="No, I will fix the file and upload it again").click()
     upload(page, "Brookside Academy", good_file)
-    expect_notice(page, "Imported 3 learner(s) into Brookside Academy.")
-    assert learner_count(page) == 3
+    expect(heading(page)).to_have_text("Import 3 learners into Brookside Academy?")
+    expect(page.locator("main tbody tr")).to_have_count(3)
+    audit.check(page, "Import, checked")
+    page.get_by_role("button", name="Yes, import these 3 learners").click()
+    expect_notice(page, "Imported 3 learners into Brookside Academy.")
+    expect(heading(page)).to_have_text("3 learners added to Brookside Academy")
+    expect(page.locator("main tbody tr td:first-child a")).to_have_text(["Ada Import", "Ben Import", "Cal Import"])
+    audit.check(page, "Import, who was added")
     imported = [
         "ada.import@brookside.example.org",
         "ben.import@brookside.example.org",
@@ -116,6 +125,8 @@ def test_a_manager_imports_learners_adds_an_item_and_works_on_a_learner(
     ]
     assert sorted(accounts_with(server, imported)) == imported
     assert all(len(server.mailbox.to(email)) == 1 for email in imported)  # each got a sign-in link
+    page.get_by_role("link", name="See Brookside Academy's learners").click()
+    assert learner_count(page) == 3
     audit.check(page, "Reports after the import")
 
     # An organisation item, which every learner of the school then has.
@@ -137,17 +148,21 @@ def test_a_manager_imports_learners_adds_an_item_and_works_on_a_learner(
     expect(heading(page)).to_have_text("Ada Import")
     audit.check(page, "Learner")
 
-    page.get_by_role("button", name="Sign off Fire safety walk-round").click()
+    page.get_by_role("link", name="Sign off Fire safety walk-round").click()
+    expect(heading(page)).to_have_text("Sign off this item for Ada Import?")
+    audit.check(page, "Sign off, confirm")
+    page.get_by_role("button", name="Yes, sign it off").click()
     expect_notice(page, "Signed off: Fire safety walk-round.")
     items = table_with(page, "Sign-off")
     expect(items.locator("tbody tr").filter(has_text="Fire safety walk-round")).to_contain_text("Signed off")
-    expect(page.get_by_role("button", name="Sign off Fire safety walk-round")).to_have_count(0)
+    expect(page.get_by_role("link", name="Sign off Fire safety walk-round")).to_have_count(0)
 
     waiver = open_details(page, "Waive a module for prior learning")
     audit.check(page, "Learner, waiver form open")
     waiver.get_by_role("button", name="Waive the module").click()
     waiver = page.locator("details[open]").filter(has_text="Waive a module for prior learning")
-    expect(waiver.locator(".error-summary")).to_contain_text("Choose the module to waive.")
+    expect(page.locator(".error-summary")).to_contain_text("Choose the module to waive.")
+    expect(page).to_have_title(re.compile(r"^Error: Ada Import"))
     expect(waiver.get_by_label("Module")).to_have_attribute("aria-invalid", "true")
     audit.check(page, "Learner, waiver with nothing chosen")
     waiver.get_by_label("Module").select_option(label="First steps")
@@ -177,10 +192,13 @@ def test_a_manager_imports_learners_adds_an_item_and_works_on_a_learner(
     expect(plan).to_contain_text("Not yet agreed")
     audit.check(page, "Learner, due date changed")
 
-    page.get_by_role("button", name="Agree this plan").click()
+    page.get_by_role("link", name="Agree this plan").click()
+    expect(heading(page)).to_have_text("Agree Ada Import's plan?")
+    audit.check(page, "Agree the plan, confirm")
+    page.get_by_role("button", name="Yes, agree the plan").click()
     expect_notice(page, "You have agreed Ada Import's plan.")
     expect(plan).to_contain_text("by Mina Manager")
-    expect(page.get_by_role("button", name="Agree this plan")).to_have_count(0)
+    expect(page.get_by_role("link", name="Agree this plan")).to_have_count(0)
     audit.check(page, "Learner, plan agreed")
     audit.assert_clean()
 
@@ -209,7 +227,7 @@ def test_a_manager_filters_the_report_exports_it_and_reads_the_equality_report(
     filters.get_by_role("button", name="Show").click()
     expect(page.get_by_label("Job role")).to_have_value("Family support worker")
     assert learner_count(page) == 2
-    listed = page.locator("main table tbody tr td:first-child a")
+    listed = table_with(page, "Last activity").locator("tbody tr td:nth-child(2) > a")
     expect(listed).to_have_text(["Esme Family", "Ezra Family"])
     audit.check(page, "Reports, filtered")
 
@@ -228,4 +246,77 @@ def test_a_manager_filters_the_report_exports_it_and_reads_the_equality_report(
     expect(heading(page)).to_have_text("Equality monitoring")
     expect(page.locator("main table caption")).to_have_text(["Age", "Sex", "Ethnic group", "Disability"])
     audit.check(page, "Equality monitoring")
+    audit.assert_clean()
+
+
+def test_a_manager_finds_people_reminds_them_and_signs_off_their_items_in_bulk(
+    test_content_server: LiveServer, audit: Audit
+) -> None:
+    server = test_content_server
+    school = server.organisation("Hillside Primary")
+    club = server.organisation("Hillside Boxing Club", "sport and culture", ownership="voluntary")
+    in_school = server.person("Jo Hillside", organisation_id=school, job_role="Teaching assistant")
+    in_club = server.person("Jo Hillside", organisation_id=club, job_role="Coach")
+    server.person("Kim Other", organisation_id=club, job_role="Coach")
+    fire = server.item(school, "Fire drill with the site team")
+    policy = server.item(school, "Read the behaviour policy")
+    manager = server.person("Hana Manager", Role.MANAGER, managed=(school, club))
+    page = audit.new_page()
+    sign_in(page, server.url, manager)
+
+    # Search: two people with one name, told apart by their address and organisation.
+    page.get_by_label("Name or e-mail").fill("jo hill")
+    page.locator("form.filters [type=submit]").click()
+    expect(page.get_by_label("Name or e-mail")).to_have_value("jo hill")
+    assert learner_count(page) == 2
+    rows = table_with(page, "Last activity").locator("tbody tr")
+    expect(rows.filter(has_text=in_school)).to_contain_text("Hillside Primary")
+    expect(rows.filter(has_text=in_club)).to_contain_text("Hillside Boxing Club")
+    expect(rows.filter(has_text="Kim Other")).to_have_count(0)
+    audit.check(page, "Reports, searched by name")
+
+    # A reminder now, to both, from the list: preview, confirm, sent once.
+    page.get_by_label(f"Choose Jo Hillside, {in_school}").check()
+    page.get_by_label(f"Choose Jo Hillside, {in_club}").check()
+    page.get_by_role("button", name="Send a reminder now").click()
+    expect(heading(page)).to_have_text("Send this reminder to 2 learners?")
+    expect(page.locator(".mail-preview")).to_contain_text("Hana Manager has sent you a reminder")
+    audit.check(page, "Reminder, preview")
+    assert server.mailbox.to(in_school) == []
+    page.get_by_role("button", name="Yes, send them now").click()
+    expect_notice(page, "Reminder sent to Jo Hillside, Jo Hillside.")
+    assert len(server.mailbox.to(in_school)) == 1 and len(server.mailbox.to(in_club)) == 1
+    audit.check(page, "Reports, reminders sent")
+
+    # The learner's page says so, and offers no second reminder today.
+    table_with(page, "Last activity").locator("tbody tr").filter(has_text=in_school).get_by_role(
+        "link", name="Jo Hillside"
+    ).click()
+    expect(page.get_by_text("Reminded today at")).to_be_visible()
+    expect(page.get_by_role("link", name="Send a reminder now")).to_have_count(0)
+
+    # Bulk sign-off: tick both items, confirm, both signed off.
+    page.get_by_label("Choose Fire drill with the site team").check()
+    page.get_by_label("Choose Read the behaviour policy").check()
+    page.get_by_role("button", name="Sign off the ticked items").click()
+    expect(heading(page)).to_have_text("Sign off 2 items for Jo Hillside?")
+    audit.check(page, "Bulk sign-off, confirm")
+    page.get_by_role("button", name="Yes, sign them off").click()
+    expect_notice(page, "Signed off: Fire drill with the site team; Read the behaviour policy.")
+    items = table_with(page, "Sign-off").locator("tbody tr")
+    expect(items.filter(has_text="Signed off")).to_have_count(2)
+    assert fire and policy
+
+    # The learner page's errors: a summary at the top, the message by the field, "Error:" in the title.
+    change = open_details(page, "Change the due date")
+    change.get_by_label("New due date").fill((date.today() + timedelta(weeks=4)).isoformat())
+    change.get_by_role("button", name="Change the due date").click()
+    expect(page).to_have_title(re.compile(r"^Error: Jo Hillside"))
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Give a reason for the change.")
+    assert summary.bounding_box()["y"] < heading(page).bounding_box()["y"]  # type: ignore[index]
+    expect(page.locator("#due-reason-error")).to_contain_text("Give a reason for the change.")
+    summary.get_by_role("link", name="Give a reason for the change.").click()
+    expect(page.locator("#due-reason")).to_be_focused()
+    audit.check(page, "Learner, due date without a reason")
     audit.assert_clean()
