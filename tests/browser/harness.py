@@ -29,10 +29,11 @@ from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 from flask import Flask
 from flask_migrate import upgrade
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from induction import create_app
+from induction.accounts import sessions
 from induction.accounts.models import Organisation, Role, User
 from induction.accounts.passwords import hash_password
 from induction.content.model import Catalogue
@@ -40,6 +41,7 @@ from induction.extensions import db
 from induction.learning import services as learning
 from induction.plans import services as plans
 from induction.plans.models import InductionItem
+from induction.xapi.models import StatementRecord
 
 from ..mailbox import Mailbox, free_port
 
@@ -160,6 +162,21 @@ class LiveServer:
                 learning.submit(
                     user, content, module, quiz, attempt, {d.question.id: d.question.correct_ids for d in drawn}
                 )
+            db.session.commit()
+
+    def statements_of(self, email: str) -> int:
+        """How many xAPI statements the person's learning has written."""
+        with self.app.app_context():
+            user = _user_by_email(email)
+            found: int = db.session.scalar(
+                select(func.count()).select_from(StatementRecord).where(StatementRecord.user_id == user.id)
+            )
+            return found
+
+    def end_sign_ins(self, email: str) -> None:
+        """End every sign-in of the person on the server, as the idle timeout does."""
+        with self.app.app_context():
+            sessions.end_all(_user_by_email(email))
             db.session.commit()
 
 
