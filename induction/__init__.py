@@ -88,14 +88,27 @@ def _register_blueprints(app: Flask) -> None:
     from induction.extensions import csrf
     from induction.learning import plan_views  # noqa: F401 - adds the plan pages to the learning blueprint
     from induction.learning.views import bp as learning
+    from induction.partnership.views import bp as partnership
     from induction.reporting import actions, learners, setup, views  # noqa: F401 - they add routes to the blueprint
     from induction.reporting.blueprint import bp as reporting
     from induction.reporting.trainer import bp as trainer
+    from induction.training.views import bp as training
     from induction.xapi import documents, lrs  # noqa: F401 - they add the LRS resources to the blueprint
     from induction.xapi.admin import bp as xapi_admin
     from induction.xapi.http import bp as xapi
 
-    for blueprint in (accounts, learning, completion, reporting, trainer, admin, xapi, xapi_admin):
+    for blueprint in (
+        accounts,
+        learning,
+        completion,
+        reporting,
+        trainer,
+        training,
+        partnership,
+        admin,
+        xapi,
+        xapi_admin,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(xapi)  # xAPI clients use HTTP Basic auth, never the session cookie
 

@@ -3,16 +3,19 @@
 from induction.accounts.models import (
     EqualityMonitoring,
     Organisation,
+    Partnership,
     SignInAttempt,
     User,
     UserSession,
     managed_organisations,
+    partnership_organisations,
 )
 from induction.completion.models import Certificate
 from induction.learning.models import AttemptAllowance, Evaluation, LearnerStatus, ModuleProgress, QuizAttempt
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.reminders.models import ReminderSent
 from induction.reporting.models import CsvUpload
+from induction.training.models import Booking, TrainingItem, TrainingSession
 from induction.xapi.models import (
     ActivityDefinition,
     AttachmentData,
@@ -27,6 +30,7 @@ __all__ = [
     "ActivityDefinition",
     "AttachmentData",
     "AttemptAllowance",
+    "Booking",
     "Certificate",
     "CsvUpload",
     "EqualityMonitoring",
@@ -39,14 +43,18 @@ __all__ = [
     "LrsClient",
     "ModuleProgress",
     "Organisation",
+    "Partnership",
     "QuizAttempt",
     "ReminderSent",
     "SignInAttempt",
     "StatementLink",
     "StatementRecord",
+    "TrainingItem",
+    "TrainingSession",
     "User",
     "UserSession",
     "Waiver",
     "XapiDocument",
     "managed_organisations",
+    "partnership_organisations",
 ]

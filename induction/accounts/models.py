@@ -20,6 +20,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     TRAINER = "trainer"
     ADMIN = "admin"
+    PARTNERSHIP = "partnership"  # read-only: aggregate figures for its member organisations
 
 
 class Sector(enum.StrEnum):
@@ -47,6 +48,27 @@ managed_organisations = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
 )
+
+partnership_organisations = Table(
+    "partnership_organisations",
+    db.metadata,
+    Column("partnership_id", ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Partnership(db.Model):  # type: ignore[name-defined,misc]
+    """The safeguarding partnership of an area and its member organisations."""
+
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    area: Mapped[str] = mapped_column(String(120), default="")
+
+    organisations: Mapped[list[Organisation]] = relationship(
+        secondary=partnership_organisations, order_by="Organisation.name"
+    )
 
 
 class Organisation(db.Model):  # type: ignore[name-defined,misc]
@@ -84,9 +106,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     last_sign_in_at: Mapped[datetime | None]
     # The one set-password link that works now; a new link replaces it, setting a password clears it.
     password_link_id: Mapped[str | None] = mapped_column(String(32))
+    # The partnership a user with the partnership role reads figures for.
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id", ondelete="SET NULL"))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="learners")
     managed: Mapped[list[Organisation]] = relationship(secondary=managed_organisations)
+    partnership: Mapped[Partnership | None] = relationship()
 
     # The sign-in (a `UserSession` id) this object was loaded with. Flask-Login keeps it, not the
     # user's id, in the session and remember cookies, so that the server can end each sign-in.

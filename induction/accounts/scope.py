@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from flask import abort
 from sqlalchemy import Select, false, select
 
-from induction.accounts.models import Organisation, Role, User, managed_organisations
+from induction.accounts.models import Organisation, Role, User, managed_organisations, partnership_organisations
 from induction.extensions import db
 
 
@@ -23,6 +23,17 @@ def visible_organisation_ids(user: User) -> Select[int]:
         return select(managed_organisations.c.organisation_id).where(managed_organisations.c.user_id == user.id)
     if user.role == Role.LEARNER and user.organisation_id is not None:
         return select(Organisation.id).where(Organisation.id == user.organisation_id)
+    return select(Organisation.id).where(false())
+
+
+def aggregate_organisation_ids(user: User) -> Select[int]:
+    """A query of the ids of the organisations whose figures a partnership user may read, in
+    aggregate only: its member organisations. Such a user sees no people, so
+    `visible_organisation_ids` and `visible_learners` give them nothing."""
+    if user.role == Role.PARTNERSHIP and user.partnership_id is not None:
+        return select(partnership_organisations.c.organisation_id).where(
+            partnership_organisations.c.partnership_id == user.partnership_id
+        )
     return select(Organisation.id).where(false())
 
 

@@ -44,6 +44,8 @@ def home() -> Any:
         return redirect(url_for("trainer.statistics"))
     if current_user.role == Role.ADMIN:
         return redirect(url_for("admin.organisations"))
+    if current_user.role == Role.PARTNERSHIP:
+        return redirect(url_for("partnership.overview"))
     content = catalogue()
     rows = progress.progress_rows(current_user.id)
     states = progress.current_states(current_user.id, content, rows=rows)

@@ -37,6 +37,7 @@ PASSED = ADL + "passed"
 FAILED = ADL + "failed"
 COMPLETED = ADL + "completed"
 VOIDED = ADL + "voided"
+ATTENDED = ADL + "attended"  # a training session, with the trainer who took the register as instructor
 WAIVED = CMI5 + "waived"
 SATISFIED = CMI5 + "satisfied"
 

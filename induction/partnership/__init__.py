@@ -1,0 +1,1 @@
+"""The safeguarding partnership's read-only view: aggregate figures for its member organisations."""

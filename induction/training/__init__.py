@@ -1,0 +1,1 @@
+"""Multi-agency training sessions: scheduling, booking, waiting lists, registers and the mix report."""
