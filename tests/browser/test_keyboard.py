@@ -131,7 +131,7 @@ def test_a_quiz_taken_with_the_keyboard_alone(test_content_server: LiveServer, a
     expect(page.get_by_text("You passed. Well done.")).to_be_visible()
     audit.check(page, "Result, passed by keyboard")
 
-    tab_to(page, "main a.button")
+    tab_to(page, "main .panel a[href='/']")  # "Back to your induction"; the button offers the next module
     page.keyboard.press("Enter")
     expect(heading(page)).to_have_text("Your induction")
     expect(page.locator(".card").first).to_contain_text("In progress")
