@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import click
 from flask import current_app
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from induction import clock
 from induction.accounts import services as services_accounts
-from induction.accounts.models import Organisation, Role, User, utcnow
+from induction.accounts.models import Organisation, Partnership, Role, User, utcnow
 from induction.accounts.passwords import hash_password
 from induction.content import catalogue
 from induction.extensions import db
@@ -22,6 +23,8 @@ from induction.learning import status as learner_status
 from induction.learning.models import Evaluation
 from induction.plans import services as plans
 from induction.plans.models import InductionItem
+from induction.training import services as training
+from induction.training.models import Booking, TrainingItem
 
 DEMO_PASSWORD = "induction-demo"  # noqa: S105 - published demo password, refused in production
 FIRST = [
@@ -62,6 +65,7 @@ def demo_accounts() -> list[tuple[str, str]]:
         ("other.manager@example.org", "manager of Little Acorns Day Nursery"),
         ("learner@example.org", "learner, part-way through"),
         ("new.starter@example.org", "learner, nothing done yet"),
+        ("partnership@example.org", "safeguarding partnership: figures for all three organisations, no names"),
     ]
 
 
@@ -158,6 +162,7 @@ def demo() -> None:
         nursery.id: "other.manager@example.org",
     }
     items = _demo_items(school, youth, nursery)
+    items[youth.id].append(_demo_session_item(youth))
     now = utcnow()
     _work_through(learner, 9, now - timedelta(days=18), rng)
     for item in items[school.id][:2]:
@@ -183,6 +188,12 @@ def demo() -> None:
         if manager is not None:
             signed_at = min(finished_at + timedelta(days=rng.randint(1, 6)), now)
             _items_and_plan(person, manager, items[organisation.id], steps >= total, signed_at, rng)
+    _demo_sessions(rng)
+    partnership = Partnership(name="Riverside Safeguarding Children Partnership", area="Riverside")
+    partnership.organisations.extend([school, youth, nursery])
+    db.session.add(partnership)
+    db.session.flush()
+    _user("partnership@example.org", "Pat Partnership", Role.PARTNERSHIP, partnership_id=partnership.id)
     learner_status.refresh(db.session.scalars(select(User).where(User.role == Role.LEARNER.value)).all(), catalogue())
     db.session.commit()
     click.echo("Demo data loaded. Sign in with any of these; the password is " + DEMO_PASSWORD)
@@ -211,6 +222,60 @@ def _demo_items(*organisations: Organisation) -> dict[int, list[InductionItem]]:
         items[organisation.id] = made
     db.session.flush()
     return items
+
+
+DEMO_TOPIC = "Integrated induction day 1"
+
+
+def _demo_session_item(youth: Organisation) -> InductionItem:
+    """A role item that attending any session on the demo topic signs off."""
+    item = InductionItem(
+        organisation_id=youth.id,
+        job_role="Sessional youth worker",
+        title=f"Attend a training session: {DEMO_TOPIC}",
+        description="Signed off when the trainer records you as present at any session on this topic.",
+    )
+    db.session.add(item)
+    db.session.flush()
+    db.session.add(TrainingItem(item_id=item.id, topic=DEMO_TOPIC))
+    return item
+
+
+def _demo_sessions(rng: random.Random) -> None:
+    """A session held last week with its register taken (some no-shows), one coming up with
+    places, and a full online one with a waiting list."""
+    trainer = services_accounts.find_user_by_email("trainer@example.org")
+    assert trainer is not None  # noqa: S101 - made above
+    now = utcnow()
+    today = clock.today()
+
+    def at(days: int, hour: int, minutes: int = 0) -> datetime:
+        return training.from_local(datetime.combine(today + timedelta(days=days), time(hour, minutes)))
+
+    held, coming, online = (
+        training.schedule(trainer, training.NewSession(title, topic, None, about, at(days, 9, 30), at(days, end),
+                                                       venue, link, capacity, 34), now - timedelta(days=30))
+        for title, topic, about, days, end, venue, link, capacity in (
+            ("Integrated induction: day 1", DEMO_TOPIC, "Meet colleagues from schools, youth work and early years.",
+             -8, 16, "Riverside Civic Centre, Room 3", "", 12),
+            ("Integrated induction: day 1", DEMO_TOPIC, "Meet colleagues from schools, youth work and early years.",
+             9, 16, "Riverside Civic Centre, Room 3", "", 12),
+            ("Information sharing in practice", "Information sharing", "The seven golden rules, with cases.",
+             16, 12, "", "https://meet.example.org/information-sharing", 3),
+        )
+    )  # fmt: skip
+    learners = db.session.scalars(select(User).where(User.role == Role.LEARNER.value).order_by(User.id)).all()
+    came = rng.sample(list(learners), 9)
+    for person in came:
+        db.session.add(Booking(session_id=held.id, user_id=person.id, status="booked", booked_by_id=person.id,
+                               requested_at=now - timedelta(days=20), changed_at=now - timedelta(days=20)))  # fmt: skip
+    db.session.flush()
+    training.take_register(held.id, trainer, {p.id: i >= 2 for i, p in enumerate(came)}, at(-8, 16))
+    for person in [p for p in learners if p.email == "learner@example.org"] + rng.sample(list(learners), 4):
+        with contextlib.suppress(training.TrainingError):
+            training.book(coming.id, person, person, now)
+    for person in rng.sample(list(learners), 4):
+        training.book(online.id, person, person, now)
 
 
 def _items_and_plan(

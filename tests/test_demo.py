@@ -23,9 +23,10 @@ def test_demo_loads_people_progress_and_prints_the_sign_ins(runner: Any, client:
         "other.manager@example.org",
         "learner@example.org",
         "new.starter@example.org",
+        "partnership@example.org",
     ):
         assert email in result.output
-    assert db.session.scalar(select(func.count()).select_from(User)) == 48
+    assert db.session.scalar(select(func.count()).select_from(User)) == 49
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == 3
     assert db.session.scalar(select(func.count()).select_from(Certificate)) > 0
     assert auth.sign_in("learner@example.org", "induction-demo").status_code == 302
@@ -35,6 +36,10 @@ def test_demo_loads_people_progress_and_prints_the_sign_ins(runner: Any, client:
     report = client.get("/manage/").get_data(as_text=True)
     assert "Riverside Primary School" in report and "Northside Youth Project" in report
     assert "Little Acorns Day Nursery" not in report
+    auth.sign_out()
+    auth.sign_in("partnership@example.org", "induction-demo")
+    figures = client.get("/partnership").get_data(as_text=True)
+    assert "Little Acorns Day Nursery" in figures and "fewer than 5" in figures
     again = runner.invoke(args=["demo"])
     assert again.exit_code != 0 and "already has users" in again.output
 

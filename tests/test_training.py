@@ -360,3 +360,12 @@ def test_the_sessions_list_makes_the_same_queries_for_many_sessions(
 
 def test_the_status_of_a_booking_is_a_known_value() -> None:
     assert {s.value for s in BookingStatus} == {"booked", "waiting", "cancelled"}
+
+
+def test_the_demo_has_sessions_a_register_and_a_waiting_list(runner: Any) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    held, coming, online = db.session.scalars(select(TrainingSession).order_by(TrainingSession.id)).all()
+    assert {b.attended for b in held.bookings} == {True, False}
+    assert db.session.scalar(select(func.count()).where(StatementRecord.verb_id == xs.ATTENDED)) == 7
+    assert [b.status for b in online.bookings].count("waiting") == 1
+    assert coming.starts_at > utcnow()
