@@ -435,3 +435,31 @@ def test_the_record_of_learning_is_in_plain_words_newest_first_and_paged(
     assert "Section 05" not in record and "Page 1 of 2" in record
     second = client.get(f"/manage/learners/{ta.id}?page=2").get_data(as_text=True)
     assert "Read section “Section 05”" in second and "Read section “Section 00”" in second
+
+
+def test_the_learner_page_makes_as_many_queries_for_a_long_record_as_for_a_short_one(
+    client: Any, auth: Any, world: dict[str, Any], count_queries: Any
+) -> None:
+    from datetime import datetime, timedelta
+
+    from induction.content import catalogue
+    from induction.extensions import db
+    from induction.xapi import statements as xs
+
+    ta = world["ta"]
+    module = catalogue().modules[0]
+    section = module.sections[0]
+    path = f"modules/{module.slug}/sections/{section.id}"
+    auth.sign_in(world["manager"])
+    xs.record(ta, xs.Event(xs.EXPERIENCED, path, section.title), datetime(2026, 10, 1, 9, 0))
+    db.session.commit()
+    count_queries.statements.clear()
+    client.get(f"/manage/learners/{ta.id}")
+    few = count_queries.count
+    for n in range(60):
+        xs.record(ta, xs.Event(xs.EXPERIENCED, path, section.title), datetime(2026, 10, 2, 9, 0) + timedelta(minutes=n))
+    db.session.commit()
+    count_queries.statements.clear()
+    page = client.get(f"/manage/learners/{ta.id}").get_data(as_text=True)
+    assert count_queries.count == few, count_queries.statements
+    assert page.count("Read section “") == 15  # one page of the record, the rest a click away
