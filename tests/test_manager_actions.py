@@ -263,6 +263,9 @@ def test_reminders_to_the_ticked_learners_skip_those_already_reminded(
     [
         ({"action": "delete", "learner": "1"}, 400),
         ({"action": "remind", "learner": "one"}, 400),
+        ({"action": "remind", "learner": "9" * 40}, 400),
+        ({"action": "remind", "learner": "-1"}, 400),
+        ({"action": "agree", "learner": [str(n) for n in range(1, 600)]}, 400),
         ({"action": "agree", "learner": "999999"}, 404),
     ],
 )

@@ -34,10 +34,9 @@ def _ids(name: str) -> list[int]:
     values = request.form.getlist(name)
     if len(values) > MAX_SELECTED:
         abort(400, f"Choose at most {MAX_SELECTED} at a time.")
-    try:
-        return sorted({int(v) for v in values})
-    except ValueError:
-        abort(400, f"The {name} chosen must be whole numbers.")
+    if not all(v.isdigit() and 0 < int(v) < 2**31 for v in values):
+        abort(400, f"Each {name} chosen must be given by its number.")
+    return sorted({int(v) for v in values})
 
 
 def _selected_learners(ids: list[int]) -> list[User]:
