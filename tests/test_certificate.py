@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from induction import clock
+from induction.accounts.models import Role
 from induction.completion import codes
 from induction.completion.models import Certificate
+from induction.completion.services import revoke
 from induction.content import catalogue
 from induction.extensions import db
 
@@ -143,9 +145,6 @@ def test_the_page_shows_the_code_under_the_qr_code_and_links_to_verify(client: A
 
 
 def test_a_revoked_certificate_says_so_on_the_page(client: Any, certificate: Certificate, make: Any) -> None:
-    from induction.accounts.models import Role
-    from induction.completion.services import revoke
-
     revoke(certificate, make.user(role=Role.ADMIN))
     db.session.commit()
     page = words(client.get(f"/certificates/{certificate.id}").get_data(as_text=True))
