@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from induction.commands import create_admin, demo, progress_group
+    from induction.partnership.cli import partnership_group
     from induction.reminders.cli import reminders
     from induction.xapi.cli import xapi_group
 
@@ -122,6 +123,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(progress_group)
     app.cli.add_command(reminders)
+    app.cli.add_command(partnership_group)
     app.cli.add_command(xapi_group)
 
 

@@ -8,6 +8,8 @@ import io
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from induction.accounts.models import Organisation, Partnership, Role, User
 from induction.clock import utcnow
 from induction.content import catalogue
@@ -85,3 +87,23 @@ def test_a_partnership_without_members_says_so(client: Any, auth: Any, make: Fac
     auth.sign_in(partnership_user(make))
     page = client.get("/partnership").get_data(as_text=True)
     assert "not linked to any member organisations" in page
+
+
+def test_the_commands_set_up_a_partnership_and_its_sign_in(runner: Any, make: Factory) -> None:
+    make.organisation("Riverside School")
+    make.organisation("Riverside Boxing Club")
+    refused = runner.invoke(args=["partnership", "set", "Riverside SCP", "--organisation", "Nowhere"])
+    assert refused.exit_code != 0 and "No organisation is called: Nowhere" in refused.output
+    made = runner.invoke(
+        args=["partnership", "set", "Riverside SCP", "--organisation", "Riverside School",
+              "--organisation", "Riverside Boxing Club"]
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    added = runner.invoke(
+        args=["partnership", "add-user", "pat@example.org", "--name", "Pat", "--partnership", "Riverside SCP"]
+    )
+    assert added.exit_code == 0, added.output
+    assert "/set-password/" in added.output
+    user = db.session.scalars(select(User).where(User.email == "pat@example.org")).one()
+    assert user.role == Role.PARTNERSHIP and user.partnership is not None
+    assert [o.name for o in user.partnership.organisations] == ["Riverside Boxing Club", "Riverside School"]
