@@ -369,3 +369,27 @@ def test_the_demo_has_sessions_a_register_and_a_waiting_list(runner: Any) -> Non
     assert db.session.scalar(select(func.count()).where(StatementRecord.verb_id == xs.ATTENDED)) == 7
     assert [b.status for b in online.bookings].count("waiting") == 1
     assert coming.starts_at > utcnow()
+
+
+def test_hostile_ids_are_not_found_never_a_server_error(client: Any, auth: Any, make: Factory) -> None:
+    organisation = make.organisation()
+    session = a_session(make.user(Role.TRAINER))
+    auth.sign_in(make.manager(organisation))
+    for value in ("99999999999999999999", "2147483648"):
+        assert post(client, f"/training/{session.id}/book-for", learner=value).status_code == 404
+        assert post(client, f"/training/{session.id}/plan-item", organisation=value).status_code == 404
+    assert post(client, f"/training/{session.id}/plan-item", organisation="x").status_code == 400
+    assert client.get("/training/99999999999").status_code == 404
+    assert bookings(session) == {}
+
+
+def test_a_manager_adds_the_session_to_their_organisations_plans_once(client: Any, auth: Any, make: Factory) -> None:
+    mine, other = make.organisation(), make.organisation()
+    session = a_session(make.user(Role.TRAINER))
+    auth.sign_in(make.manager(mine))
+    assert post(client, f"/training/{session.id}/plan-item", organisation=str(other.id)).status_code == 404
+    for _ in range(2):
+        assert post(client, f"/training/{session.id}/plan-item", organisation=str(mine.id)).status_code == 302
+    items = db.session.scalars(select(InductionItem).where(InductionItem.organisation_id == mine.id)).all()
+    assert [i.title for i in items] == [f"Attend a training session: {session.topic}"]
+    assert db.session.scalar(select(func.count()).select_from(InductionItem)) == 1

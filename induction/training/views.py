@@ -20,6 +20,7 @@ from induction.formtools import options
 from induction.training import calendar, reports, services
 from induction.training.forms import BookForForm, PlanItemForm, SessionForm
 from induction.training.models import Booking, BookingStatus, TrainingSession
+from induction.web import MAX_ID
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 TRAINERS = (Role.TRAINER, Role.ADMIN)
@@ -217,6 +218,8 @@ def book_for(session_id: int) -> Any:
     if not raw.isdigit() or int(raw) == 0:
         flash("Choose a learner to book.", "error")
         return _back(session_id)
+    if int(raw) > MAX_ID:
+        abort(404)
     return _book(session_id, learner_or_404(current_user, int(raw)))
 
 
@@ -281,7 +284,7 @@ def _marks() -> dict[int, bool]:
         if not name.startswith("attended-"):
             continue
         key = name.removeprefix("attended-")
-        if not key.isdigit() or len(key) > 18 or value not in ("yes", "no"):
+        if not key.isdigit() or value not in ("yes", "no"):
             abort(400, "Each answer in the register must be present or did not attend.")
         marks[int(key)] = value == "yes"
     return marks
@@ -294,6 +297,8 @@ def plan_item(session_id: int) -> Any:
     raw = request.form.get("organisation", "")
     if not raw.isdigit():
         abort(400, "Choose an organisation.")
+    if int(raw) > MAX_ID:
+        abort(404)
     organisation: Organisation = organisation_or_404(current_user, int(raw))
     item, made = services.add_to_plans(found, organisation.id)
     db.session.commit()
