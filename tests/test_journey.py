@@ -333,4 +333,5 @@ def test_forged_answers_are_refused_and_nothing_is_recorded(
 def test_continue_goes_to_the_quiz_once_every_section_is_read(client: Any, learner: Any) -> None:
     read_module(client, "first-steps")
     home = client.get("/").get_data(as_text=True)
-    assert 'class="button" href="/quizzes/first-steps">Continue First steps' in home
+    assert 'class="button" href="/quizzes/first-steps">Continue' in home
+    assert "First steps: Take the quiz." in home
