@@ -261,3 +261,20 @@ def test_trainers_browse_modules_from_their_own_list(client: Any, make: Any, aut
     assert 'href="/modules/first-steps"' in page and 'href="/trainer/quizzes/first-steps"' in page
     assert '<a href="/modules" aria-current="page">Modules</a>' in page
     assert 'href="/modules"' in client.get("/modules/first-steps/hello").get_data(as_text=True)
+
+
+def test_answers_kept_for_one_person_are_dropped_when_another_signs_in(client: Any, learner: Any, make: Any) -> None:
+    page = client.get("/quizzes/first-steps").get_data(as_text=True)
+    attempt, token, questions = quiz_form(client, "first-steps")
+    form = {"attempt": attempt, "csrf_token": token, "keep": _keep_token(page), **_answers("first-steps", questions)}
+    with frozen(utcnow() + timedelta(hours=3)):
+        late = client.post("/quizzes/first-steps", data=form)
+        assert late.headers["Location"].startswith("/sign-in")
+        other = make.learner(learner.organisation, email="next.person@example.org")
+        sign_in_page = client.get(late.headers["Location"]).get_data(as_text=True)
+        client.post(
+            late.headers["Location"],
+            data={"email": other.email, "password": PASSWORD, "csrf_token": csrf_from(sign_in_page)},
+        )
+        with client.session_transaction() as session:
+            assert "kept_quiz" not in session

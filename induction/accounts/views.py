@@ -59,7 +59,7 @@ def sign_in() -> Any:
             throttle.forget(attempt)
             kept = session.get(KEPT_QUIZ)  # quiz answers that arrived after the last sign-in ended
             session.clear()  # a new session at sign-in, so an old cookie cannot ride along
-            if kept is not None:
+            if isinstance(kept, dict) and kept.get("u") == result.user.uuid:  # only for the same person
                 session[KEPT_QUIZ] = kept
             sessions.start(result.user, bool(form.remember.data), request.user_agent.string)
             login_user(result.user, remember=bool(form.remember.data))
