@@ -75,7 +75,8 @@ class _Scanner(HTMLParser):
                 "javascript:"
             ):
                 self.found.append(f"<{tag} {name}={value}>")
-        if tag in ("script", "iframe", "object", "embed", "base"):
+        ours = tag == "script" and (dict(attrs).get("src") or "").startswith("/static/")  # the site's own files
+        if tag in ("script", "iframe", "object", "embed", "base") and not ours:
             self.found.append(f"<{tag}>")
         if tag == "meta" and any(n == "http-equiv" for n, _ in attrs):
             self.found.append("<meta http-equiv>")
@@ -91,6 +92,8 @@ def test_the_scanner_finds_what_would_run() -> None:
     assert dangers('<p><img src=x onerror="alert(1)"></p>') == ["<img onerror=...>"]
     assert dangers('<a href=" javascript:alert(1)">x</a>') == ["<a href= javascript:alert(1)>"]
     assert dangers("<script>alert(1)</script>") == ["<script>"]
+    assert dangers('<script src="https://evil.example/x.js"></script>') == ["<script>"]
+    assert dangers('<script src="/static/narrow.js" defer></script>') == []
     assert dangers('<option value="&lt;img src=x onerror=alert(1)&gt;">') == []
 
 
