@@ -112,7 +112,8 @@ def _work_through(user: User, steps: int, start: datetime, rng: random.Random) -
                 else frozenset([d.option_order[0]])
                 for d in drawn
             }
-            outcome = services.submit(user, content, module, quiz, attempt, answers, now=moment + timedelta(minutes=8))
+            taken = timedelta(seconds=rng.randint(180, 1200))  # people take between 3 and 20 minutes
+            outcome = services.submit(user, content, module, quiz, attempt, answers, now=moment + taken)
             if outcome.score.passed:
                 break
         steps -= 1
