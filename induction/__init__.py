@@ -82,6 +82,7 @@ def _refuse_demo_accounts(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from induction.accounts.oidc_views import bp as oidc
     from induction.accounts.views import bp as accounts
     from induction.admin.views import bp as admin
     from induction.completion.views import bp as completion
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from induction.learning import plan_views  # noqa: F401 - adds the plan pages to the learning blueprint
     from induction.learning.views import bp as learning
     from induction.partnership.views import bp as partnership
+    from induction.privacy.views import bp as privacy
     from induction.reporting import actions, learners, setup, views  # noqa: F401 - they add routes to the blueprint
     from induction.reporting.blueprint import bp as reporting
     from induction.reporting.trainer import bp as trainer
@@ -99,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         accounts,
+        oidc,
         learning,
         completion,
         reporting,
@@ -106,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         training,
         partnership,
         admin,
+        privacy,
         xapi,
         xapi_admin,
     ):
@@ -116,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from induction.commands import create_admin, demo, progress_group
     from induction.partnership.cli import partnership_group
+    from induction.privacy.cli import retention_group
     from induction.reminders.cli import reminders
     from induction.xapi.cli import xapi_group
 
@@ -124,6 +129,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(progress_group)
     app.cli.add_command(reminders)
     app.cli.add_command(partnership_group)
+    app.cli.add_command(retention_group)
     app.cli.add_command(xapi_group)
 
 

@@ -13,6 +13,7 @@ from induction.accounts.models import (
 from induction.completion.models import Certificate
 from induction.learning.models import AttemptAllowance, Evaluation, LearnerStatus, ModuleProgress, QuizAttempt
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
+from induction.privacy.models import AuditEntry
 from induction.reminders.models import ReminderSent
 from induction.reporting.models import CsvUpload
 from induction.training.models import Booking, TrainingItem, TrainingSession
@@ -30,6 +31,7 @@ __all__ = [
     "ActivityDefinition",
     "AttachmentData",
     "AttemptAllowance",
+    "AuditEntry",
     "Booking",
     "Certificate",
     "CsvUpload",

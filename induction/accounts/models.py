@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import cast
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from induction.clock import utcnow
@@ -108,6 +108,11 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_link_id: Mapped[str | None] = mapped_column(String(32))
     # The partnership a user with the partnership role reads figures for.
     partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id", ondelete="SET NULL"))
+    # When the account was switched off (the person left): the retention period counts from here.
+    left_at: Mapped[datetime | None]
+    # Erasure keeps the row and its uuid (the statement log's pseudonymous id) and removes the rest.
+    erased_at: Mapped[datetime | None]
+    erased_reason: Mapped[str | None] = mapped_column(Text)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="learners")
     managed: Mapped[list[Organisation]] = relationship(secondary=managed_organisations)
@@ -126,6 +131,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return self is other or (self.id is not None and self.id == other.id)
 
     __hash__ = object.__hash__
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive accounts
@@ -175,3 +184,56 @@ class EqualityMonitoring(db.Model):  # type: ignore[name-defined,misc]
     ethnicity: Mapped[str] = mapped_column(String(60), default="prefer not to say")
     disability: Mapped[str] = mapped_column(String(40), default="prefer not to say")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdentityProvider(db.Model):  # type: ignore[name-defined,misc]
+    """An OpenID Connect provider that signs in the people of some organisations (accounts/oidc.py)."""
+
+    __tablename__ = "identity_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)  # in the sign-in addresses
+    name: Mapped[str] = mapped_column(String(120))  # the button reads "Sign in with <name>"
+    issuer: Mapped[str] = mapped_column(String(300))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisations: Mapped[list[ProviderOrganisation]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan"
+    )
+
+
+class ProviderOrganisation(db.Model):  # type: ignore[name-defined,misc]
+    """An organisation whose people sign in with a provider: which e-mail domains are theirs, whether
+    a new person is added as a learner on first sign-in, and whether passwords are refused."""
+
+    __tablename__ = "provider_organisations"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )  # one provider per organisation
+    provider_id: Mapped[int] = mapped_column(ForeignKey("identity_providers.id", ondelete="CASCADE"), index=True)
+    domains: Mapped[str] = mapped_column(String(500))  # lower case, separated by spaces
+    create_learners: Mapped[bool] = mapped_column(default=False)
+    required: Mapped[bool] = mapped_column(default=False)
+
+    provider: Mapped[IdentityProvider] = relationship(back_populates="organisations")
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def domain_list(self) -> list[str]:
+        return self.domains.split()
+
+
+class IdentityLink(db.Model):  # type: ignore[name-defined,misc]
+    """An account at a provider (its issuer and stable subject) that signs in to one of our accounts."""
+
+    __tablename__ = "identity_links"
+    __table_args__ = (db.UniqueConstraint("issuer", "subject"), db.UniqueConstraint("user_id", "issuer"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -116,7 +116,7 @@ def sign_off_item(
 
 
 def waive(manager: User, learner: User, module: Module, reason: str, catalogue: Catalogue) -> Certificate | None:
-    """Waive a module for prior learning, with a `waived` statement carrying the reason."""
+    """Waive a module for prior learning with a `waived` statement; the reason is kept in `waivers` only."""
     if not reason.strip():
         raise PlanError("Give the reason for the waiver, e.g. the prior course and its date.")
     lock_learner(learner.id)
@@ -133,7 +133,6 @@ def waive(manager: User, learner: User, module: Module, reason: str, catalogue: 
             registration=progress.registration_for(learner, module, moment),
             revision=module.revision,
             instructor=manager,
-            reason=reason.strip(),
         ),
         moment,
     )

@@ -66,7 +66,9 @@ def actor_key_for_uuid(user_uuid: str) -> str:
 
 @dataclass(frozen=True)
 class Event:
-    """What happened, in the platform's words, before it becomes a statement."""
+    """What happened, in the platform's words, before it becomes a statement.
+
+    No free text a person typed goes in (a waiver's reason stays in the `waivers` table)."""
 
     verb: str
     object_path: str
@@ -81,11 +83,12 @@ class Event:
     duration: timedelta | None = None
     instructor: User | None = None
     statement_ref: str | None = None
-    reason: str | None = None
 
 
 def _agent(user: User) -> Agent:
-    return Agent(name=user.name, account=AgentAccount(home_page=current_app.config["BASE_URL"], name=user.uuid))
+    """The person as xAPI sees them: the account's pseudonymous id only, never a name or e-mail,
+    so the log (and any LRS it is forwarded to) names no one, and erasing a person leaves it as it is."""
+    return Agent(account=AgentAccount(home_page=current_app.config["BASE_URL"], name=user.uuid))
 
 
 def build(user: User, event: Event, at: datetime | None = None) -> dict[str, Any]:
@@ -128,7 +131,7 @@ def build(user: User, event: Event, at: datetime | None = None) -> dict[str, Any
 
 
 def _result(event: Event) -> Result | None:
-    if all(v is None for v in (event.success, event.response, event.score_raw, event.duration, event.reason)):
+    if all(v is None for v in (event.success, event.response, event.score_raw, event.duration)):
         return None
     result = Result()
     if event.success is not None:
@@ -141,8 +144,6 @@ def _result(event: Event) -> Result | None:
         )
     if event.duration is not None:
         result.duration = event.duration
-    if event.reason:
-        result.extensions = Extensions({"https://w3id.org/xapi/cmi5/result/extensions/reason": event.reason})
     return result
 
 
