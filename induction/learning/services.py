@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,41 +19,72 @@ from induction.content.model import Catalogue, Module, Question, Quiz, Section
 from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
-from induction.learning.models import AttemptAllowance, QuizAttempt
+from induction.learning.models import AttemptAllowance, ModuleProgress, QuizAttempt
 from induction.xapi import statements as xs
+from induction.xapi.models import StatementRecord
+
+
+class StatementIdTaken(ValueError):
+    """The statement id given for a read belongs to a statement about something else; nothing is recorded."""
 
 
 def open_section(
-    user: User, catalogue: Catalogue, module: Module, section: Section, now: datetime | None = None
+    user: User,
+    catalogue: Catalogue,
+    module: Module,
+    section: Section,
+    now: datetime | None = None,
+    statement_id: str | None = None,
 ) -> bool:
-    """Record that the learner read `section`, once per registration; True if it was new."""
+    """Record that the learner read `section`, once per registration; True if it was new.
+
+    `statement_id` is the id a browser made for a read it queued while offline: sending it again
+    (or after the section was read another way) records nothing more. An id already used by a
+    statement other than this learner's read of this section raises `StatementIdTaken`."""
     now = now or utcnow()
-    if _already_read(user, module, section, now):
+    if statement_id is not None:
+        statement_id = str(uuid.UUID(statement_id))  # one spelling per id; ValueError if it is not a UUID
+    object_path = f"modules/{module.slug}/sections/{section.id}"
+    if statement_id is None and _already_read(user, module, section, now):
         return False
     lock_learner(user.id)
+    if statement_id is not None and _same_read_stored(statement_id, user, object_path):
+        return False
     if _already_read(user, module, section, now):  # a request that arrived together recorded it
         return False
-    before = progress.current_states(user.id, catalogue, now)
-    registration = progress.registration_for(user, module, now)
-    xs.record(
-        user,
-        xs.Event(
-            xs.EXPERIENCED,
-            f"modules/{module.slug}/sections/{section.id}",
-            section.title,
-            registration=registration,
-            parent_path=f"modules/{module.slug}",
-            revision=module.revision,
-        ),
-        now,
+    rows = progress.progress_rows(user.id)
+    before = progress.current_states(user.id, catalogue, now, rows=rows)
+    registration = progress.registration_for(user, module, now, rows)
+    event = xs.Event(
+        xs.EXPERIENCED,
+        object_path,
+        section.title,
+        registration=registration,
+        parent_path=f"modules/{module.slug}",
+        revision=module.revision,
     )
+    data = xs.build(user, event, now)
+    if statement_id is not None:
+        data["id"] = statement_id
+    xs.store(data, user.id, xs.actor_key_for_uuid(user.uuid))
     completion.settle(user, catalogue, before, now)
     return True
 
 
+def _same_read_stored(statement_id: str, user: User, object_path: str) -> bool:
+    """True if `statement_id` is stored already as this learner's read of this section."""
+    found = db.session.scalar(select(StatementRecord).where(StatementRecord.id == statement_id))
+    if found is None:
+        return False
+    if found.user_id != user.id or found.verb_id != xs.EXPERIENCED or found.object_id != xs.activity_iri(object_path):
+        raise StatementIdTaken(statement_id)
+    return True
+
+
 def _already_read(user: User, module: Module, section: Section, now: datetime) -> bool:
-    registration = progress.registration_for(user, module, now)
-    row = progress.progress_rows(user.id).get(module.slug)
+    rows = progress.progress_rows(user.id)
+    registration = progress.registration_for(user, module, now, rows)
+    row = rows.get(module.slug)
     return row is not None and row.registration == registration and section.id in progress.read_sections(row)
 
 
@@ -112,6 +144,54 @@ def attempts_allowed(user_id: int, quiz: Quiz) -> int:
     return quiz.max_attempts + (allowance.extra if allowance else 0)
 
 
+def attempt_counts(user_id: int, quiz: Quiz) -> tuple[int, int]:
+    """(attempts used, attempts allowed) at `quiz`, in one query."""
+    used = (
+        select(func.count())
+        .select_from(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.quiz_slug == quiz.slug,
+            QuizAttempt.submitted_at.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    extra = (
+        select(AttemptAllowance.extra)
+        .where(AttemptAllowance.user_id == user_id, AttemptAllowance.quiz_slug == quiz.slug)
+        .scalar_subquery()
+    )
+    found = db.session.execute(select(used, func.coalesce(extra, 0))).one()
+    return int(found[0] or 0), quiz.max_attempts + int(found[1] or 0)
+
+
+def module_overview(user_id: int, module: Module, quiz: Quiz) -> tuple[ModuleProgress | None, int, int]:
+    """The learner's progress row for `module` (None if not started), the attempts they have used at
+    its quiz and the attempts they are allowed, in one query."""
+    used = (
+        select(func.count())
+        .select_from(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.quiz_slug == quiz.slug,
+            QuizAttempt.submitted_at.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    extra = (
+        select(AttemptAllowance.extra)
+        .where(AttemptAllowance.user_id == user_id, AttemptAllowance.quiz_slug == quiz.slug)
+        .scalar_subquery()
+    )
+    found = db.session.execute(
+        select(ModuleProgress, used, func.coalesce(extra, 0))
+        .select_from(User)
+        .outerjoin(ModuleProgress, (ModuleProgress.user_id == User.id) & (ModuleProgress.module_slug == module.slug))
+        .where(User.id == user_id)
+    ).one()
+    return found[0], int(found[1] or 0), quiz.max_attempts + int(found[2] or 0)
+
+
 def passed_attempt(user: User, module: Module, now: datetime | None = None) -> QuizAttempt | None:
     """The learner's passing attempt at the module's quiz in the current cycle, if they passed it.
 
@@ -147,7 +227,8 @@ def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = 
             return attempt
         db.session.delete(attempt)  # drawn from an older revision of the module: draw again
         db.session.flush()
-    if attempts_used(user.id, quiz.slug) >= attempts_allowed(user.id, quiz):
+    used, allowed = attempt_counts(user.id, quiz)
+    if used >= allowed:
         return None
     attempt = QuizAttempt(
         user_id=user.id,
@@ -225,30 +306,27 @@ def submit(
     lock_learner(user.id)
     if attempt.submitted_at is not None:
         raise AlreadySubmitted("this attempt was submitted already")
-    if attempts_used(user.id, quiz.slug) >= attempts_allowed(user.id, quiz):
+    used, allowed = attempt_counts(user.id, quiz)
+    if used >= allowed:
         raise NoAttemptsLeft("every allowed attempt has been used")
     keys = {d.question.id: d.question.correct_ids for d in drawn}
     valid = {d.question.id: answers[d.question.id] for d in drawn}
     result = score(valid, keys, quiz.pass_mark)
     before = progress.current_states(user.id, catalogue, now)
-    for d in drawn:
-        chosen = valid[d.question.id]
-        xs.record(
-            user,
-            xs.Event(
-                xs.ANSWERED,
-                f"quizzes/{quiz.slug}/questions/{d.question.id}",
-                d.question.text[:200],
-                registration=attempt.registration,
-                parent_path=f"quizzes/{quiz.slug}",
-                revision=module.revision,
-                success=chosen == d.question.correct_ids,
-                response="[,]".join(sorted(chosen)),
-            ),
-            now,
+    events = [
+        xs.Event(
+            xs.ANSWERED,
+            f"quizzes/{quiz.slug}/questions/{d.question.id}",
+            d.question.text[:200],
+            registration=attempt.registration,
+            parent_path=f"quizzes/{quiz.slug}",
+            revision=module.revision,
+            success=valid[d.question.id] == d.question.correct_ids,
+            response="[,]".join(sorted(valid[d.question.id])),
         )
-    xs.record(
-        user,
+        for d in drawn
+    ]
+    events.append(
         xs.Event(
             xs.PASSED if result.passed else xs.FAILED,
             f"quizzes/{quiz.slug}",
@@ -260,9 +338,9 @@ def submit(
             score_raw=result.raw,
             score_max=result.max,
             duration=now - attempt.started_at,
-        ),
-        now,
+        )
     )
+    xs.record_many(user, events, now)  # one batch, whatever the number of questions
     attempt.submitted_at = now
     attempt.responses = json.dumps({k: sorted(v) for k, v in valid.items()})
     attempt.score_raw, attempt.score_max, attempt.passed = result.raw, result.max, result.passed

@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
@@ -141,8 +153,8 @@ def welcome() -> Any:
 @login_required
 def module(slug: str) -> Any:
     found = _module_or_404(slug)
-    row = progress.progress_rows(current_user.id).get(slug)
     quiz = catalogue().quiz_for(found)
+    row, used, allowed = services.module_overview(current_user.id, found, quiz)
     return render_template(
         "learning/module.html",
         module=found,
@@ -151,8 +163,8 @@ def module(slug: str) -> Any:
         read=progress.read_sections(row),
         next_section=_next_section(found, row),
         quiz=quiz,
-        used=services.attempts_used(current_user.id, quiz.slug),
-        allowed=services.attempts_allowed(current_user.id, quiz),
+        used=used,
+        allowed=allowed,
     )
 
 
@@ -182,13 +194,35 @@ def section(slug: str, section_id: str) -> Any:
 @bp.post("/modules/<slug>/<section_id>/read")
 @role_required(Role.LEARNER)
 def mark_read(slug: str, section_id: str) -> Any:
-    """Record that the learner read the section (once per cycle), then go on to what comes next."""
+    """Record that the learner read the section (once per cycle), then go on to what comes next.
+
+    A read queued offline carries the `statement_id` its browser made and asks for JSON, which
+    says whether this request recorded it: sending it again records nothing more."""
     found = _module_or_404(slug)
     current = found.section(section_id)
     if current is None:
         abort(404)
-    services.open_section(current_user, catalogue(), found, current)
+    statement_id = _statement_id_or_400(request.form.get("statement_id"))
+    try:
+        recorded = services.open_section(current_user, catalogue(), found, current, statement_id=statement_id)
+    except services.StatementIdTaken:
+        abort(400, "This statement id is already used by another statement. Make a new one and send it again.")
     db.session.commit()
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        return jsonify(recorded=recorded, statement_id=statement_id)
+    return _after_reading(found, section_id, slug)
+
+
+def _statement_id_or_400(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        abort(400, "The statement id must be a UUID, such as 0b8e3a52-7d4c-4c47-9f3e-2f1d6a9b5c10.")
+
+
+def _after_reading(found: Module, section_id: str, slug: str) -> Any:
     index = found.section_index(section_id)
     if index + 1 < len(found.sections):
         return redirect(url_for("learning.section", slug=slug, section_id=found.sections[index + 1].id))
@@ -239,6 +273,7 @@ def quiz(slug: str) -> Any:
             flash("Your answers were kept while you signed in again. Check them, then submit.", "info")
         else:
             flash("The quiz changed while you were signed out, so your earlier answers no longer fit it.", "info")
+    used, allowed = services.attempt_counts(current_user.id, quiz)
     return render_template(
         "learning/quiz.html",
         module=module,
@@ -247,8 +282,8 @@ def quiz(slug: str) -> Any:
         questions=services.drawn_questions(quiz, attempt),
         answers=answers,
         missing=[],
-        used=services.attempts_used(current_user.id, quiz.slug),
-        allowed=services.attempts_allowed(current_user.id, quiz),
+        used=used,
+        allowed=allowed,
         keep_token=kept.token_for(current_user.uuid, attempt.id),
         idle_seconds=current_app.config["PERMANENT_SESSION_LIFETIME"],
     )
@@ -364,4 +399,12 @@ def media(filename: str) -> Any:
         abort(404)
     response = send_from_directory(Path(current_app.config["CONTENT_DIR"]).resolve(), filename, max_age=3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Any:
+    """The service worker, from the site's root so that its scope is the whole site (static/sw.js)."""
+    response = send_from_directory(current_app.static_folder or "static", "sw.js", mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
     return response
