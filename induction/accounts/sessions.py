@@ -16,8 +16,9 @@ from datetime import timedelta
 from flask import current_app, g
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import contains_eager
 
-from induction.accounts.models import User, UserSession
+from induction.accounts.models import Organisation, User, UserSession
 from induction.clock import utcnow
 from induction.extensions import db
 
@@ -58,8 +59,14 @@ def _expired() -> ColumnElement[bool]:
 
 def load_user(session_id: str) -> User | None:
     """The user of a sign-in that is still live, for Flask-Login; None once it has ended."""
+    # One query for the sign-in, the user and their organisation: the organisation lands in the
+    # session's identity map, so `user.organisation` (in statements, on pages) costs no query.
     found = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id).where(UserSession.id == session_id)
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .options(contains_eager(User.organisation))
+        .where(UserSession.id == session_id)
     ).first()
     if found is None:
         return None

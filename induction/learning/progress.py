@@ -62,8 +62,9 @@ def events_for(user_id: int, catalogue: Catalogue) -> list[LearningEvent]:
     return [e for e in (event_of(r, catalogue) for r in rows) if e is not None]
 
 
-def _write(user_id: int, slug: str, state: ModuleState, sections: tuple[str, ...]) -> None:
-    row = db.session.get(ModuleProgress, (user_id, slug))
+def _write(
+    user_id: int, slug: str, state: ModuleState, sections: tuple[str, ...], row: ModuleProgress | None
+) -> None:
     if state.last_activity_at is None and not state.outdated:
         if row is not None:  # nothing counts any more, e.g. after a void
             db.session.delete(row)
@@ -88,22 +89,26 @@ def refresh(user_id: int, catalogue: Catalogue, now: datetime | None = None) -> 
     """Recompute and store the learner's module states from their statements."""
     moment = now or utcnow()
     events = events_for(user_id, catalogue)
+    rows = progress_rows(user_id)  # one query, rather than one per module
     states: dict[str, ModuleState] = {}
     for module in catalogue.modules:
         spec = spec_of(module)
         state = module_state(spec, (e for e in events if e.module == module.slug), moment)
-        _write(user_id, module.slug, state, spec.sections)
+        _write(user_id, module.slug, state, spec.sections, rows.get(module.slug))
         states[module.slug] = state
     db.session.flush()
     return states
 
 
-def registration_for(user: User, module: Module, now: datetime | None = None) -> str:
+def registration_for(
+    user: User, module: Module, now: datetime | None = None, rows: dict[str, ModuleProgress] | None = None
+) -> str:
     """The registration the learner's next statement on `module` belongs to.
 
-    A completion that has expired ends the cycle, so the next event starts a new one.
+    A completion that has expired ends the cycle, so the next event starts a new one. Pass
+    `rows` when the caller has already loaded the learner's progress rows.
     """
-    row = db.session.get(ModuleProgress, (user.id, module.slug))
+    row = db.session.get(ModuleProgress, (user.id, module.slug)) if rows is None else rows.get(module.slug)
     moment = now or utcnow()
     if row is None or row.registration is None:
         return str(uuid.uuid4())

@@ -18,10 +18,13 @@ class StatementRecord(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_statements_user_stored", "user_id", "stored"),
         Index("ix_statements_verb_object", "verb_id", "object_id"),
+        Index("ix_statements_stored_seq", "stored", "seq"),  # every GET pages by (stored, seq)
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), unique=True)
+    # The id (set by the client or by `prepare`) tells the rows of a batch INSERT ... RETURNING apart,
+    # so a batch of statements goes in as one INSERT on SQLite too.
+    id: Mapped[str] = mapped_column(String(36), unique=True, insert_sentinel=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_key: Mapped[str] = mapped_column(String(600), index=True)
     verb_id: Mapped[str] = mapped_column(String(400))

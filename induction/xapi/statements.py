@@ -169,6 +169,16 @@ def record(user: User, event: Event, at: datetime | None = None) -> StatementRec
     return store(build(user, event, at), user.id, actor_key_for_uuid(user.uuid))
 
 
+def record_many(user: User, events: list[Event], at: datetime | None = None) -> list[StatementRecord]:
+    """Build and store the statements for `events` as one batch (one INSERT of the statements and
+    one of their links, whatever their number), in order; the caller's transaction commits them."""
+    stored = utcnow()
+    key = actor_key_for_uuid(user.uuid)
+    return lrs_store.store_many(
+        [lrs_store.Prepared(lrs_store.prepare(build(user, e, at), None, stored), user.id, key) for e in events]
+    )
+
+
 def mark_voided(statement_id: str) -> None:
     """Hide a statement from queries and projections; it stays in the table."""
     lrs_store.void([statement_id])
