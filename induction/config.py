@@ -50,6 +50,8 @@ class Config:
     MAIL_FROM: str
     TRUST_PROXY: bool
     LOG_FILE: str  # empty: stderr
+    CREDENTIAL_KEY_FILE: str  # empty: credential-signing-key.pem in the instance folder
+    CREDENTIAL_ISSUERS: str  # addresses of other deployments whose credentials are accepted, space-separated
 
     @property
     def production(self) -> bool:
@@ -89,6 +91,8 @@ class Config:
             MAIL_FROM=os.environ.get("MAIL_FROM", "induction@localhost"),
             TRUST_PROXY=_flag("TRUST_PROXY", False),
             LOG_FILE=os.environ.get("LOG_FILE", ""),
+            CREDENTIAL_KEY_FILE=os.environ.get("CREDENTIAL_KEY_FILE", ""),
+            CREDENTIAL_ISSUERS=os.environ.get("CREDENTIAL_ISSUERS", ""),
         )
 
     def as_flask(self) -> dict[str, object]:

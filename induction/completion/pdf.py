@@ -79,6 +79,11 @@ def _issuer(organisation_name: str) -> str:
     return organisation_name or partnership or "The induction platform"
 
 
+def platform_name() -> str:
+    """Who issues credentials: the partnership whose platform this is, if set."""
+    return _issuer("")
+
+
 def certificate_view(certificate: Certificate, verify_url: str) -> CertificateView:
     """The certificate's facts, ready for `_certificate.html`."""
     snapshot = json.loads(certificate.modules)
