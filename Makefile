@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app induction
 export FLASK_APP := induction
 
-.PHONY: run test install install-test check-content pytest-sqlite pytest-postgres system-packages pdf-libraries ralph bench audit clean
+.PHONY: run test install install-test oidc-provider check-content pytest-sqlite pytest-postgres system-packages pdf-libraries ralph bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.test-installed: requirements-dev.txt $(VENV)/.run-installed
 
 install: $(VENV)/.run-installed
 
-install-test: $(VENV)/.test-installed system-packages ralph
+install-test: $(VENV)/.test-installed system-packages ralph oidc-provider
 
 ## Ralph, the external LRS the forwarding tests send to, in a venv of its own.
 .venv-ralph/bin/ralph:
@@ -31,6 +31,12 @@ install-test: $(VENV)/.test-installed system-packages ralph
 	.venv-ralph/bin/pip install -q 'ralph-malph[lrs,cli]' requests uvicorn
 
 ralph: .venv-ralph/bin/ralph
+
+## The OpenID provider the sign-in tests run (oidc-provider from npm, on Node 20 or later).
+tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package-lock.json
+	cd tests/oidc_provider && npm ci --no-audit --no-fund --silent
+
+oidc-provider: tests/oidc_provider/node_modules/.package-lock.json
 
 ## make run: install, create or upgrade the SQLite database, load demo data if new, serve.
 run: install pdf-libraries
@@ -62,6 +68,7 @@ system-packages: pdf-libraries
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || need="$$need poppler-utils"; \
+	command -v npm >/dev/null 2>&1 || need="$$need nodejs npm"; \
 	if [ -n "$$need" ]; then \
 	  echo "Installing system packages:$$need"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
@@ -89,4 +96,4 @@ bench: install-test
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .venv-ralph instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-ralph tests/oidc_provider/node_modules instance .pytest_cache .mypy_cache .ruff_cache

@@ -6,8 +6,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from induction.accounts import invitations, services, sessions, throttle
+from induction.accounts import invitations, oidc, services, sessions, throttle
 from induction.accounts.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswordForm, SignInForm
+from induction.accounts.models import User
 from induction.accounts.passwords import password_matches
 from induction.extensions import db, limiter
 
@@ -27,13 +28,24 @@ def _record_use(response: Response) -> Response:
     return response
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only follow `next` to a path on this site."""
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
     return url_for("learning.home")
+
+
+def begin_sign_in(user: User, remember: bool) -> None:
+    """Start a sign-in the server can end (`sessions.start`) in a new session; the caller commits."""
+    kept = session.get(KEPT_QUIZ)  # quiz answers that arrived after the last sign-in ended
+    session.clear()  # a new session at sign-in, so an old cookie cannot ride along
+    if isinstance(kept, dict) and kept.get("u") == user.uuid:  # only for the same person
+        session[KEPT_QUIZ] = kept
+    sessions.start(user, remember, request.user_agent.string)
+    login_user(user, remember=remember)
+    session.permanent = True
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -55,17 +67,16 @@ def sign_in() -> Any:
         result = services.authenticate(
             form.email.data or "", form.password.data or "", current_app.config["ALLOW_DEMO_SIGN_INS"]
         )
+        if result.user is not None and (provider := oidc.required_provider(result.user)) is not None:
+            throttle.forget(attempt)
+            db.session.commit()
+            problem = f"{provider.name} signs in its people with their own account: use “Sign in with {provider.name}”."
+            return render_template("accounts/sign_in.html", form=form, problem=problem), 403
         if result.user is not None:
             throttle.forget(attempt)
-            kept = session.get(KEPT_QUIZ)  # quiz answers that arrived after the last sign-in ended
-            session.clear()  # a new session at sign-in, so an old cookie cannot ride along
-            if isinstance(kept, dict) and kept.get("u") == result.user.uuid:  # only for the same person
-                session[KEPT_QUIZ] = kept
-            sessions.start(result.user, bool(form.remember.data), request.user_agent.string)
-            login_user(result.user, remember=bool(form.remember.data))
-            session.permanent = True
+            begin_sign_in(result.user, bool(form.remember.data))
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         db.session.commit()
         problem = result.problem
         status = 401
@@ -79,9 +90,12 @@ def sign_in() -> Any:
 def sign_out() -> Any:
     sessions.end(current_user.session_id)
     db.session.commit()
+    provider = session.get("oidc_provider")  # oidc_views.PROVIDER: signed in through a provider
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
+    if isinstance(provider, str):
+        return redirect(url_for("oidc.signed_out", key=provider))
     return redirect(url_for("accounts.sign_in"))
 
 
