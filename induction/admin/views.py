@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from induction.accounts import sessions
@@ -10,10 +11,13 @@ from induction.accounts.decorators import role_required
 from induction.accounts.invitations import invite
 from induction.accounts.models import Organisation, Role, User
 from induction.admin.forms import OrganisationForm, UserForm
+from induction.clock import utcnow
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
 from induction.learning import status as learner_status
+from induction.privacy import audit
+from induction.privacy.models import Action
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -94,6 +98,10 @@ def user(user_id: int | None) -> Any:
     found = db.session.get(User, user_id) if user_id else None
     if user_id and found is None:
         abort(404)
+    if found is not None and found.erased_at is not None:  # nothing left to edit, and no way back
+        return render_template("admin/user.html", form=None, person=found, signed_in=0), (
+            409 if request.method == "POST" else 200
+        )
     form = UserForm(obj=found)
     pairs = [(o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
     form.organisation.choices = options([(0, "None"), *pairs])
@@ -155,9 +163,14 @@ def _save_user(form: UserForm, found: User | None) -> User:
         db.session.add(found)
     found.name = (form.name.data or "").strip()
     found.email = (form.email.data or "").strip()
-    found.role = form.role.data or Role.LEARNER.value
+    role = form.role.data or Role.LEARNER.value
+    if found.id is not None and found.role != role:
+        audit.record(current_user, Action.ROLE_CHANGED, found, f"{found.role} to {role}")
+    found.role = role
     if found.active and not form.active.data and found.id is not None:
         sessions.end_all(found)  # switched off: every sign-in ends now
+    if found.active != bool(form.active.data):
+        found.left_at = None if form.active.data else utcnow()  # the retention period counts from here
     found.active = bool(form.active.data)
     learner = found.role == Role.LEARNER.value
     found.organisation_id = form.organisation.data if learner else None

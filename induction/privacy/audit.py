@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
 from induction.accounts.models import User
@@ -41,3 +41,17 @@ def page_of(page: int, subject_id: int | None = None) -> tuple[list[AuditEntry],
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     return list(entries), page, pages, total
+
+
+def record_many(actor: User, action: Action, subject_ids: list[int], detail: str = "") -> None:
+    """One entry per person, in one statement: an export says whose records it held."""
+    if not subject_ids:
+        return
+    at = utcnow()
+    db.session.execute(
+        insert(AuditEntry),
+        [
+            {"at": at, "actor_id": actor.id, "action": action.value, "subject_id": i, "detail": detail[:500]}
+            for i in subject_ids
+        ],
+    )

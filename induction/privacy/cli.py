@@ -16,7 +16,9 @@ DEFAULT_YEARS = 6
 
 def retention_years() -> int:
     """RETENTION_YEARS from the app's settings or the environment (6 unless set): a whole number of years."""
-    raw = current_app.config.get("RETENTION_YEARS") or os.environ.get("RETENTION_YEARS") or DEFAULT_YEARS
+    raw = current_app.config.get("RETENTION_YEARS")
+    if raw is None or raw == "":
+        raw = os.environ.get("RETENTION_YEARS") or DEFAULT_YEARS
     try:
         years = int(raw)
     except ValueError:

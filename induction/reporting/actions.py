@@ -21,6 +21,8 @@ from induction.extensions import db
 from induction.learning.models import LearnerStatus
 from induction.plans import services as plans
 from induction.plans.models import InductionItem, InductionPlan
+from induction.privacy import audit
+from induction.privacy.models import Action
 from induction.reminders import now as reminders
 from induction.reporting.blueprint import bp
 from induction.reporting.views import MANAGERS
@@ -218,6 +220,7 @@ def _sign_off(person: User, chosen: list[InductionItem]) -> Any:
         except plans.PlanError:
             already.append(item)
             continue
+        audit.record(current_user, Action.SIGNED_OFF, person, item.title)
         done.append(item)
     db.session.commit()
     if done:

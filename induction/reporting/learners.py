@@ -20,6 +20,8 @@ from induction.learning.models import QuizAttempt
 from induction.plans import services as plans
 from induction.plans.items import items_with_progress
 from induction.plans.models import Waiver
+from induction.privacy import audit
+from induction.privacy.models import Action
 from induction.reminders import now
 from induction.reporting import timeline
 from induction.reporting.blueprint import bp
@@ -75,7 +77,11 @@ def _page(learner: Any, status: int = 200, **forms: Any) -> Any:
 @bp.get("/learners/<int:learner_id>")
 @role_required(*MANAGERS)
 def learner(learner_id: int) -> Any:
-    return _page(learner_or_404(current_user, learner_id))
+    person = learner_or_404(current_user, learner_id)
+    page = _page(person)
+    audit.record(current_user, Action.VIEWED_LEARNER, person)
+    db.session.commit()  # the audit entry is all this page writes
+    return page
 
 
 def _back(learner_id: int) -> Any:
@@ -115,6 +121,7 @@ def waive(learner_id: int) -> Any:
     except plans.PlanError as error:
         form.module.errors = [str(error)]
         return _page(person, 400, waiver_form=form)
+    audit.record(current_user, Action.WAIVED, person, module.title)
     db.session.commit()
     flash(f"{module.title} is waived for {person.name}.", "success")
     return _back(learner_id)
@@ -131,6 +138,7 @@ def undo_waiver(learner_id: int, waiver_id: int) -> Any:
     if request.method == "GET" or request.form.get("confirm") != "yes":
         return render_template("reporting/confirm_undo.html", learner=person, waiver=waiver, module=module)
     plans.undo_waiver(current_user, person, waiver, catalogue())
+    audit.record(current_user, Action.UNDID_WAIVER, person, module.title if module else waiver.module_slug)
     db.session.commit()
     flash("The waiver is undone. The module counts as not done until the learner completes it.", "success")
     return _back(learner_id)

@@ -21,6 +21,8 @@ from induction.completion.pdf import certificate_pdf
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning.forms import AGE_BANDS, DISABILITY, ETHNICITIES, PREFER_NOT, SEXES
+from induction.privacy import audit
+from induction.privacy.models import Action
 from induction.reporting import services
 from induction.reporting.blueprint import bp
 from induction.reporting.charts import bar_chart, column_chart
@@ -110,7 +112,9 @@ def export_csv() -> Any:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
+    exported: list[int] = []
     for r in rows:
+        exported.append(r.user.id)
         organisation = r.user.organisation
         writer.writerow(
             [
@@ -125,6 +129,8 @@ def export_csv() -> Any:
                 )
             ]
         )  # fmt: skip
+    audit.record_many(current_user, Action.EXPORTED_CSV, exported, f"{len(exported)} learners")
+    db.session.commit()
     return Response(
         "\ufeff" + buffer.getvalue(),
         mimetype="text/csv",
@@ -149,6 +155,9 @@ def certificates_zip() -> Any:
             archive.writestr(f"{safe_name}-{certificate.code}.pdf", certificate_pdf(certificate, url))
         if not certificates:
             archive.writestr("README.txt", "None of the learners in this list has a certificate yet.\n")
+    holders = sorted({c.user_id for c in certificates})
+    audit.record_many(current_user, Action.EXPORTED_CERTIFICATES, holders, f"{len(certificates)} certificates")
+    db.session.commit()
     return Response(
         buffer.getvalue(),
         mimetype="application/zip",
