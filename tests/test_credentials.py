@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,10 +18,11 @@ from flask_migrate import upgrade
 from joserfc import jwt
 from joserfc.jwk import ECKey
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from induction import clock
 from induction.accounts.models import Role
-from induction.completion import credentials, keys
+from induction.completion import credential_check, keys
 from induction.completion.models import Certificate
 from induction.completion.rules import Status
 from induction.completion.services import revoke
@@ -30,6 +32,7 @@ from induction.learning import progress
 from induction.plans.models import Waiver
 from induction.xapi.models import StatementRecord
 
+from .concurrency import Visitor, codes, no_server_errors
 from .conftest import AuthActions, Factory, FreshContextClient, csrf_from, make_app
 from .journey import complete_modules_at
 
@@ -215,10 +218,13 @@ def test_a_revoked_credential_is_refused(
 def test_an_expired_credential_is_refused(issued: dict[str, Any], other: Flask, on_b: dict[str, Any]) -> None:
     # A's refresher date has passed by the time B checks (the sign-in would have lapsed, so B's check is called directly).
     after = issued["certificate"].expires_at + timedelta(days=1)
-    with other.test_request_context(), pytest.raises(credentials.CredentialRefused, match="The credential expired on"):
-        credentials.verify(issued["json"]["proof"]["jwt"], now=after)
+    with (
+        other.test_request_context(),
+        pytest.raises(credential_check.CredentialRefused, match="The credential expired on"),
+    ):
+        credential_check.verify(issued["json"]["proof"]["jwt"], now=after)
     with other.test_request_context():
-        assert credentials.verify(issued["json"]["proof"]["jwt"], now=after - timedelta(days=2)).modules
+        assert credential_check.verify(issued["json"]["proof"]["jwt"], now=after - timedelta(days=2)).modules
 
 
 def test_an_unknown_issuer_or_a_key_it_does_not_publish_is_refused(
@@ -265,3 +271,25 @@ def test_only_managers_check_credentials_and_learners_out_of_scope_are_not_found
     learner_client = other.test_client()
     AuthActions(learner_client).sign_in("sam@b.example.org")
     assert learner_client.get("/manage/credentials").status_code in {403, 404}
+
+
+def test_the_same_credit_sent_at_once_waives_each_module_once(
+    issued: dict[str, Any], other: Flask, on_b: dict[str, Any]
+) -> None:
+    server = make_server("127.0.0.1", 0, other, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        office = Visitor(f"http://127.0.0.1:{server.server_port}")
+        office.sign_in("manager@b.example.org")
+        data = {"csrf_token": office.token("/manage/credentials"), "token": issued["json"]["proof"]["jwt"]}
+        answers = office.together(
+            "POST", "/manage/credentials/credit", times=4, data={**data, "learner": on_b["learner"]}
+        )
+    finally:
+        server.shutdown()
+        thread.join(5)
+    no_server_errors(answers)
+    assert set(codes(answers)) == {302}
+    with other.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Waiver)) == len(catalogue().modules)

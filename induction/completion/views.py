@@ -12,7 +12,8 @@ from induction import clock
 from induction.accounts.decorators import role_required
 from induction.accounts.models import Role, User
 from induction.accounts.scope import learner_or_404, visible_learners
-from induction.completion import codes
+from induction.completion import codes, keys
+from induction.completion import credential_check as checking
 from induction.completion import credentials as vc
 from induction.completion.models import Certificate
 from induction.completion.pdf import certificate_pdf, certificate_view, platform_name
@@ -150,7 +151,7 @@ def issuer() -> Any:
 
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Any:
-    return vc.keys.public_jwks()
+    return keys.public_jwks()
 
 
 # -- checking and crediting another deployment's credential ----------------------------------
@@ -162,28 +163,30 @@ def _submitted_token() -> str:
     """The VC-JWT from the pasted text, the uploaded file, or the certificate code and issuer's address."""
     upload = request.files.get("credential_file")
     if upload is not None and upload.filename:
-        raw = upload.read(vc.INPUT_LIMIT + 1)
+        raw = upload.read(checking.INPUT_LIMIT + 1)
         try:
-            return vc.token_from(raw.decode("utf-8"))
+            return checking.token_from(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            raise vc.CredentialRefused("The file is not a credential: it is not text.") from None
+            raise checking.CredentialRefused("The file is not a credential: it is not text.") from None
     if (request.form.get("credential") or "").strip():
-        return vc.token_from(request.form["credential"])
+        return checking.token_from(request.form["credential"])
     typed_code, address = request.form.get("code") or "", (request.form.get("issuer") or "").strip().rstrip("/")
     if typed_code.strip() or address:
         code = codes.normalise(typed_code)
         if code is None:
-            raise vc.CredentialRefused(CODE_PROBLEM)
+            raise checking.CredentialRefused(CODE_PROBLEM)
         if not address:
-            raise vc.CredentialRefused("Give the address of the platform that issued the certificate.")
-        if address not in vc.trusted_bases():
-            raise vc.CredentialRefused(
+            raise checking.CredentialRefused("Give the address of the platform that issued the certificate.")
+        if address not in checking.trusted_bases():
+            raise checking.CredentialRefused(
                 f"This platform does not accept credentials from {_shown(address)}. "
                 "An administrator can add it to CREDENTIAL_ISSUERS if it is a platform you trust."
             )
-        document = vc.fetch_json(f"{address}/credentials/{code}", "credential")
-        return vc.token_from(json.dumps(document))
-    raise vc.CredentialRefused("Paste the credential, choose its file, or give the certificate's code and issuer.")
+        document = checking.fetch_json(f"{address}/credentials/{code}", "credential")
+        return checking.token_from(json.dumps(document))
+    raise checking.CredentialRefused(
+        "Paste the credential, choose its file, or give the certificate's code and issuer."
+    )
 
 
 def _learners() -> list[User]:
@@ -197,13 +200,13 @@ def check_credential() -> Any:
     if request.method == "GET":
         return render_template("completion/check_credential.html", verified=None, problem=None)
     try:
-        verified = vc.verify(_submitted_token())
-    except vc.CredentialRefused as refused:
+        verified = checking.verify(_submitted_token())
+    except checking.CredentialRefused as refused:
         return render_template("completion/check_credential.html", verified=None, problem=str(refused)), 400
     return render_template(
         "completion/check_credential.html",
         verified=verified,
-        matches=vc.matches(verified, catalogue()),
+        matches=checking.matches(verified, catalogue()),
         learners=_learners(),
         problem=None,
     )
@@ -214,15 +217,17 @@ def check_credential() -> Any:
 def credit_credential() -> Any:
     """Credit the credential's modules to a learner in scope, as recognised prior learning, once."""
     try:
-        verified = vc.verify(vc.token_from(request.form.get("token") or ""))  # checked again: the form is not trusted
-    except vc.CredentialRefused as refused:
+        verified = checking.verify(
+            checking.token_from(request.form.get("token") or "")
+        )  # checked again: the form is not trusted
+    except checking.CredentialRefused as refused:
         return render_template("completion/check_credential.html", verified=None, problem=str(refused)), 400
     learner_id = request.form.get("learner", type=int)
     if learner_id is None or learner_id < 1 or learner_id > 2**31 - 1:
         return render_template(
             "completion/check_credential.html",
             verified=verified,
-            matches=vc.matches(verified, catalogue()),
+            matches=checking.matches(verified, catalogue()),
             learners=_learners(),
             problem=None,
             learner_problem="Choose the learner to credit.",
@@ -244,11 +249,11 @@ def credit_credential() -> Any:
             verified=None,
             problem="This credential has already been credited to another learner on this platform.",
         ), 409
-    found = vc.matches(verified, content, progress.current_states(person.id, content, moment))
+    found = checking.matches(verified, content, progress.current_states(person.id, content, moment))
     credited = []
     for match in found:
         if match.creditable and match.module is not None:
-            plans.waive(current_user, person, match.module, vc.reason(verified, match.proven, moment), content)
+            plans.waive(current_user, person, match.module, checking.reason(verified, match.proven, moment), content)
             credited.append(match.module.title)
     db.session.commit()
     if credited:
