@@ -31,7 +31,6 @@ from induction.accounts.models import SignInAttempt
 from induction.clock import utcnow
 from induction.extensions import db
 
-
 SHARED_ADDRESS = 5  # an address's allowance across all accounts, in multiples of one account's
 
 
