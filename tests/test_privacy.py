@@ -376,3 +376,20 @@ def test_a_retention_period_that_is_not_a_whole_number_of_years_is_refused(app: 
     app.config["RETENTION_YEARS"] = 0
     result = runner.invoke(args=["retention", "apply", "--apply"])
     assert result.exit_code != 0 and "RETENTION_YEARS must be at least 1, not 0" in result.output
+
+
+def test_ten_erasures_of_one_person_at_once_erase_them_once(make: Factory, served: str) -> None:
+    from .concurrency import Visitor, codes, no_server_errors
+
+    learner = make.learner(name="Sam Learner")
+    admin = make.user(Role.ADMIN)
+    office = Visitor(served)
+    office.sign_in(admin.email)
+    form = {"csrf_token": office.token(f"/admin/users/{learner.id}/erase"), "reason": "Asked", "confirm": "y"}
+    answers = office.together("POST", f"/admin/users/{learner.id}/erase", data=form)
+    no_server_errors(answers)
+    assert sorted(codes(answers)) == [302] + [409] * (len(answers) - 1)
+    db.session.expire_all()
+    erased = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == Action.ERASED.value)
+    assert db.session.scalar(erased) == 1
+    assert db.session.get(User, learner.id).name == "Erased person"  # type: ignore[union-attr]
