@@ -5,7 +5,6 @@ where an organisation requires its provider."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,15 +18,10 @@ from induction.accounts.models import IdentityLink, Organisation, Role, User, Us
 from induction.extensions import db
 
 from .conftest import AuthActions, Factory, csrf_from
-from .oidc_provider import LoopbackProvider, running_provider, submit_login
+from .oidc_provider import LoopbackProvider, submit_login
+from .oidc_support import provider_fixture  # noqa: F401  (the `provider` fixture)
 
 DOMAIN = "hillside.example"
-
-
-@pytest.fixture(scope="session")
-def provider() -> Iterator[LoopbackProvider]:
-    with running_provider() as running:
-        yield running
 
 
 @pytest.fixture
