@@ -32,7 +32,8 @@
 
   function forgetSaved() {
     store(OWNER, null);
-    return window.caches ? caches.delete(SAVED) : Promise.resolve();
+    if (!window.caches) { return Promise.resolve(); }
+    return Promise.all([caches.delete(SAVED), caches.delete("induction-pending")]);
   }
 
   if ("serviceWorker" in navigator && window.caches) {
@@ -126,8 +127,9 @@
       if (error && error.message === "signed-out") {
         say(plural(mine(queue()).length, "section read is", "section reads are") +
           " waiting to be sent. Sign in again to send them.", "warning");
-      } else {
-        showQueue(); // the connection dropped again: try when it returns
+      } else { // the connection dropped again: try when it returns, or in a while if it only seems up
+        showQueue();
+        window.setTimeout(sendOnce, 15000);
       }
     });
   }
@@ -138,25 +140,48 @@
   }
 
   // -- "Next" without a connection -----------------------------------------------------------
+  function hidden(form, name, value) {
+    var field = form.querySelector('input[name="' + name + '"]') || document.createElement("input");
+    field.type = "hidden";
+    field.name = name;
+    field.value = value;
+    form.appendChild(field);
+  }
+  function enqueue(id, action) {
+    var entries = queue();
+    var already = entries.some(function (entry) { return entry.user === user && entry.action === action; });
+    if (!already) {
+      entries.push({id: id, action: action, user: user, at: new Date().toISOString()});
+      store(QUEUE, JSON.stringify(entries));
+    }
+  }
+  function takePending() { // reads the service worker kept when "Next" failed on the network
+    if (!user || !window.caches) { return Promise.resolve(); }
+    return caches.has("induction-pending").then(function (any) {
+      return any ? caches.open("induction-pending") : null;
+    }).then(function (cache) {
+      if (!cache) { return null; }
+      return cache.keys().then(function (keys) {
+        return Promise.all(keys.map(function (key) {
+          return cache.match(key).then(function (found) { return found.json(); }).then(function (read) {
+            enqueue(read.id, new URL(read.action, location.href).href);
+            return cache.delete(key);
+          });
+        }));
+      });
+    });
+  }
   var next = document.querySelector("form[data-offline-next]");
   if (next && window.crypto && crypto.randomUUID) {
     next.addEventListener("submit", function (event) {
       var id = crypto.randomUUID();
-      if (navigator.onLine) {
-        var field = next.querySelector('input[name="statement_id"]') || document.createElement("input");
-        field.type = "hidden";
-        field.name = "statement_id";
-        field.value = id;
-        next.appendChild(field);
-        return; // sent now, as without this script
+      if (navigator.onLine) { // sent now, as without this script; kept by the worker if the network fails
+        hidden(next, "statement_id", id);
+        hidden(next, "offline_next", next.getAttribute("data-offline-next"));
+        return;
       }
       event.preventDefault();
-      var entries = queue();
-      var already = entries.some(function (entry) { return entry.user === user && entry.action === next.action; });
-      if (!already) {
-        entries.push({id: id, action: next.action, user: user, at: new Date().toISOString()});
-        store(QUEUE, JSON.stringify(entries));
-      }
+      enqueue(id, next.action);
       window.location.href = next.getAttribute("data-offline-next");
     });
   }
@@ -194,7 +219,7 @@
       removeButton.parentNode.hidden = !saved;
     };
     saver.hidden = false;
-    caches.open(SAVED).then(function (cache) { return cache.match(pages[0]); }).then(function (found) {
+    caches.match(pages[0], {cacheName: SAVED}).then(function (found) {
       showSaved(Boolean(found && load(OWNER) === user));
     });
     saveButton.addEventListener("click", function () {
@@ -218,5 +243,5 @@
 
   window.addEventListener("online", sendOnce);
   window.addEventListener("offline", showQueue);
-  sendOnce();
+  takePending().then(sendOnce, sendOnce);
 }());
