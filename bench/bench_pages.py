@@ -62,8 +62,9 @@ def _mean(runs: Sequence[Throughput]) -> Throughput:
 def page_throughput(
     port: int, bare_port: int, wrk: str | None, email: str, module: ModuleInfo, seconds: float, connections: int
 ) -> list[Figure]:
-    """The module page and a section page against the bare page; the section page also against
-    the bare page that makes one SQL query, the floor for any page that reads the database."""
+    """The module page and a section page against the bare page, and against the bare page that
+    makes one primary-key SQL query, the floor for any page that reads the database (issue 19's
+    goal: at least 0.5x of that one)."""
     client = Client(port)
     client.sign_in(email, PASSWORD)
     for section in module.sections:  # read the whole module once, so the measured GETs are re-reads
@@ -71,7 +72,7 @@ def page_throughput(
         read = client.post(f"/modules/{module.slug}/{section}/read", {"csrf_token": csrf_token(page.text)})
         expect(read, 302, "first read of a section")
     pages = [
-        ("Module page", f"/modules/{module.slug}", False),
+        ("Module page", f"/modules/{module.slug}", True),
         ("Section page (re-read)", f"/modules/{module.slug}/{module.sections[len(module.sections) // 2]}", True),
     ]
     figures = []

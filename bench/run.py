@@ -188,25 +188,24 @@ def run_xapi(database_url: str) -> tuple[str, list[Figure]]:
     """bench_xapi.py on a database of its own, in a process group that is ended with this run."""
     env = app_env(create_database(database_url, "bench_xapi"))
     env["TEST_DATABASE_URL"] = env["DATABASE_URL"]
-    process = subprocess.Popen(
-        [python(), str(BENCH / "bench_xapi.py")], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        out, _ = process.communicate(timeout=600)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(20)
-    out = "".join(line for line in out.splitlines(keepends=True) if not line.startswith("{"))  # access log
-    print(out, end="")
-    figures = []
-    for line in out.splitlines():
-        parts = line.rsplit(None, 3)
-        if len(parts) == 4 and parts[2].startswith("(") and parts[3].endswith(")"):
-            name = line.split("  ")[0].strip()
-            ours, ralph = float(parts[2].strip("(,")), float(parts[3].strip(")"))
-            figures.append(Figure(f"xAPI: {name}", "time", ours, ralph, "s", "reference: Ralph, not bare Flask"))
+    with tempfile.TemporaryDirectory(prefix="bench-xapi-out-") as folder:
+        results = Path(folder) / "xapi.json"
+        process = subprocess.Popen(
+            [python(), str(BENCH / "bench_xapi.py"), "--json", str(results)], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        try:
+            out, _ = process.communicate(timeout=600)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(20)
+        print(out, end="")
+        rows = json.loads(results.read_text()) if results.exists() else []
+    figures = [
+        Figure(f"xAPI: {name}", "time per request", ours, ralph, "s", "reference: Ralph, not bare Flask")
+        for name, ours, ralph in rows
+    ]
     return out, figures
 
 
@@ -325,6 +324,7 @@ def benchmarks(args: argparse.Namespace, database_url: str, logs: Path) -> int:
         log(f"\nWarning: the app's code changed during the run ({code_stamp()}); run again for one version's figures.")
     summary = table(figures, counts, costs)
     log("\n" + summary)
+    log("\n" + goals(figures, counts))
     log(f"\nLoad average at the start: {facts['load average']}; at the end: {facts['load average at the end']}.")
     if args.json:
         payload = {
@@ -374,6 +374,61 @@ def table(figures: Sequence[Figure], counts: dict[str, int], costs: Sequence[Pag
         "In-process cost per request (mean, no HTTP): "
         + "; ".join(f"{c.name} {c.milliseconds:.2f} ms (SQL {c.sql_milliseconds:.2f} ms)" for c in costs)
     )
+    return "\n".join(lines)
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def goals(figures: Sequence[Figure], counts: dict[str, int]) -> str:
+    """Issue 19's and issue 13's goals, each with the figure of this run that decides it."""
+    import runpy
+
+    by_name = {(f.name, f.measure): f for f in figures}
+    lines = ["Goals (issues 19 and 13), from this run:"]
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    recycle, preload = conf.get("max_requests", 0), conf.get("preload_app", False)
+    lines.append(
+        f"1. gunicorn.conf.py: max_requests {recycle} (0 = no recycling), preload_app {preload}: "
+        + _verdict(not recycle and bool(preload))
+    )
+    for page, key in (("Section page (re-read)", "section page, re-read"), ("Module page", "module page")):
+        found = by_name.get((f"{page}, against the bare page + 1 query", "req/s"))
+        queries = counts.get(key)
+        if found is not None:
+            lines.append(
+                f"2. {page}: {found.ratio:.2f}x the bare page with 1 query (goal >= 0.50x):"
+                f" {_verdict(found.ratio >= 0.5)};"
+                f" {queries} queries (goal <= 2): {_verdict(queries is not None and queries <= 2)}"
+            )
+    first, quiz = counts.get("section GET + first read POST"), counts.get("quiz GET + POST")
+    if first is not None and quiz is not None:
+        lines.append(
+            f"3. First read of a section (GET + Next): {first} queries (goal <= 8): {_verdict(first <= 8)}; "
+            f"quiz GET + POST: {quiz} queries (goal <= 15): {_verdict(quiz <= 15)}"
+        )
+    report_queries: set[int] = set()
+    for f in figures:
+        if isinstance(f, ReportFigure) and f.queries is not None:
+            report_queries.add(f.queries)
+        if isinstance(f, ReportFigure) and f.measure == "p95 latency" and "learners" in f.name:
+            scale = int(f.name.rsplit(", ", 1)[-1].split()[0].replace(",", ""))
+            limit = 0.3 if scale <= 100_000 else 1.0
+            if scale >= 100_000:
+                lines.append(
+                    f"4. {f.name}: p95 {f.ours * 1000:,.0f} ms (goal < {limit * 1000:,.0f} ms):"
+                    f" {_verdict(f.ours < limit)}"
+                )
+    if report_queries:
+        lines.append(
+            f"4. Report query counts across scales and pages: {sorted(report_queries)}"
+            f" (goal: constant in the number of learners)"
+        )
+    for f in figures:
+        if f.name.startswith("xAPI: "):
+            speed = f.reference / f.ours if f.ours else float("nan")
+            lines.append(f"5. {f.name}: {speed:.1f}x Ralph's speed (goal >= 10x): {_verdict(speed >= 10)}")
     return "\n".join(lines)
 
 
