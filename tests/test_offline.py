@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from induction.accounts.models import Role
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import services
@@ -187,3 +188,14 @@ class TestPageBudget:
         assert sizes[largest] < 30 * 1024, f"{largest}: {sizes[largest]} bytes with its CSS"
         assert len(get_file(client, "/static/offline.js")[1]) < 15 * 1024
         assert len(get_file(client, "/sw.js")[1]) < 15 * 1024
+
+
+def test_the_save_control_lists_the_module_and_its_sections_for_learners_only(
+    client: Any, learner: Any, make: Factory, auth: Any
+) -> None:
+    page = client.get("/modules/first-steps").get_data(as_text=True)
+    assert 'data-pages="/modules/first-steps /modules/first-steps/hello /modules/first-steps/next"' in page
+    assert "Save for offline reading" in page and "data-offline-queue" in page
+    auth.sign_out()
+    auth.sign_in(make.user(Role.TRAINER))
+    assert "data-offline-save" not in client.get("/modules/first-steps").get_data(as_text=True)
