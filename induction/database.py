@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, event, select
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
@@ -57,7 +57,10 @@ def _sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        if has_request_context() and request.method not in SAFE_METHODS:
+        # Only the request's first transaction: once its change is committed, reads while the
+        # page renders must not hold the write lock until the request ends.
+        if has_request_context() and request.method not in SAFE_METHODS and not g.get("began_writing"):
+            g.began_writing = True
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
