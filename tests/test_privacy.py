@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from induction import clock
-from induction.accounts.models import EqualityMonitoring, Role, User, UserSession
+from induction.accounts.models import EqualityMonitoring, IdentityLink, Role, User, UserSession
 from induction.completion.models import Certificate
 from induction.extensions import db
 from induction.learning.models import Evaluation, LearnerStatus, ModuleProgress
@@ -250,6 +250,7 @@ def test_erasure_removes_the_person_and_reports_and_a_rebuild_still_agree(
 ) -> None:
     learner, admin, manager = world["learner"], world["admin"], world["manager"]
     db.session.add(EqualityMonitoring(user_id=learner.id, age_band="25 to 34"))
+    db.session.add(IdentityLink(user_id=learner.id, issuer="https://id.example.org", subject="sam-0001"))
     db.session.add(Evaluation(user_id=learner.id, ratings='{"clear": 4}', change="Shorter", comments="Sam here"))
     db.session.commit()
     finish_with_item_and_waiver(client, auth, world)
@@ -284,6 +285,7 @@ def test_erasure_removes_the_person_and_reports_and_a_rebuild_still_agree(
     assert person.password_hash is None and not person.active and person.erased_reason.startswith("The person asked")  # type: ignore[union-attr]
     assert db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == person.id)) == 0
     assert db.session.get(EqualityMonitoring, person.id) is None
+    assert db.session.scalar(select(func.count()).select_from(IdentityLink)) == 0
     evaluation = db.session.scalar(select(Evaluation))
     assert evaluation is not None and (evaluation.change, evaluation.comments, evaluation.ratings) == (
         "",

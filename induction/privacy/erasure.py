@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from induction.accounts import sessions
-from induction.accounts.models import EqualityMonitoring, SignInAttempt, User
+from induction.accounts.models import EqualityMonitoring, IdentityLink, SignInAttempt, User
 from induction.completion.models import Certificate
 from induction.database import lock_learner
 from induction.extensions import db
@@ -65,6 +65,8 @@ def erase(person: User, by: User | None, reason: str, now: datetime) -> None:
     sessions.end_all(person)
     db.session.execute(delete(SignInAttempt).where(SignInAttempt.email == old_email.lower()))
     db.session.execute(delete(EqualityMonitoring).where(EqualityMonitoring.user_id == person.id))
+    # The provider's subject identifies the person at their organisation's identity provider.
+    db.session.execute(delete(IdentityLink).where(IdentityLink.user_id == person.id))
     # Ratings stay for the trainers' aggregate figures; what the person wrote goes.
     db.session.execute(update(Evaluation).where(Evaluation.user_id == person.id).values(change="", comments=""))
     db.session.execute(update(Waiver).where(Waiver.user_id == person.id).values(reason=ERASED_WAIVER_REASON))
