@@ -116,16 +116,24 @@ def lock_learner(user_id: int) -> None:
     so every read after the lock sees what the previous holder committed."""
     from induction.accounts.models import User
 
+    if not become_writer():
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    db.session.expire_all()
+
+
+def become_writer() -> bool:
+    """On SQLite, hold the database's write lock from here to the end of the transaction and
+    answer True (the one lock SQLite has covers every row); elsewhere answer False, and the
+    caller locks the rows it means to change. Pending changes are flushed first."""
     session = db.session
     session.flush()
-    if session.get_bind().dialect.name == "sqlite":
-        connection = session.connection()
-        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-            # Nothing written yet (e.g. a GET that records a section read): become the writer now.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    session.expire_all()
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        # Nothing written yet (e.g. a GET that records something): become the writer now.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return True
 
 
 def is_conflict(error: Exception) -> bool:

@@ -144,8 +144,8 @@ def attempts_allowed(user_id: int, quiz: Quiz) -> int:
     return quiz.max_attempts + (allowance.extra if allowance else 0)
 
 
-def attempt_counts(user_id: int, quiz: Quiz) -> tuple[int, int]:
-    """(attempts used, attempts allowed) at `quiz`, in one query."""
+def _attempt_columns(user_id: int, quiz: Quiz) -> tuple[Any, Any]:
+    """Scalar subqueries: the attempts used at `quiz`, and the extra attempts allowed (0 if none)."""
     used = (
         select(func.count())
         .select_from(QuizAttempt)
@@ -161,30 +161,20 @@ def attempt_counts(user_id: int, quiz: Quiz) -> tuple[int, int]:
         .where(AttemptAllowance.user_id == user_id, AttemptAllowance.quiz_slug == quiz.slug)
         .scalar_subquery()
     )
-    found = db.session.execute(select(used, func.coalesce(extra, 0))).one()
+    return used, func.coalesce(extra, 0)
+
+
+def attempt_counts(user_id: int, quiz: Quiz) -> tuple[int, int]:
+    """(attempts used, attempts allowed) at `quiz`, in one query."""
+    found = db.session.execute(select(*_attempt_columns(user_id, quiz))).one()
     return int(found[0] or 0), quiz.max_attempts + int(found[1] or 0)
 
 
 def module_overview(user_id: int, module: Module, quiz: Quiz) -> tuple[ModuleProgress | None, int, int]:
     """The learner's progress row for `module` (None if not started), the attempts they have used at
     its quiz and the attempts they are allowed, in one query."""
-    used = (
-        select(func.count())
-        .select_from(QuizAttempt)
-        .where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.quiz_slug == quiz.slug,
-            QuizAttempt.submitted_at.is_not(None),
-        )
-        .scalar_subquery()
-    )
-    extra = (
-        select(AttemptAllowance.extra)
-        .where(AttemptAllowance.user_id == user_id, AttemptAllowance.quiz_slug == quiz.slug)
-        .scalar_subquery()
-    )
     found = db.session.execute(
-        select(ModuleProgress, used, func.coalesce(extra, 0))
+        select(ModuleProgress, *_attempt_columns(user_id, quiz))
         .select_from(User)
         .outerjoin(ModuleProgress, (ModuleProgress.user_id == User.id) & (ModuleProgress.module_slug == module.slug))
         .where(User.id == user_id)

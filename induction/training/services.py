@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 
 from induction.accounts.models import User
 from induction.content import catalogue
-from induction.database import lock_learner
+from induction.database import become_writer, lock_learner
 from induction.extensions import db
 from induction.mail import Attachment, MailError, send
 from induction.plans import services as plans
@@ -92,14 +92,9 @@ def lock_session(session_id: int) -> TrainingSession | None:
 
     PostgreSQL: `SELECT … FOR UPDATE` on its row. SQLite: the writing request already began
     IMMEDIATE; a request that has not, becomes the writer here."""
-    session = db.session
-    session.flush()
-    if session.get_bind().dialect.name == "sqlite":
-        connection = session.connection()
-        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    session.expire_all()
-    return session.scalar(select(TrainingSession).where(TrainingSession.id == session_id).with_for_update())
+    become_writer()
+    db.session.expire_all()
+    return db.session.scalar(select(TrainingSession).where(TrainingSession.id == session_id).with_for_update())
 
 
 def booking_of(session_id: int, user_id: int) -> Booking | None:
