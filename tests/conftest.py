@@ -62,6 +62,8 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
         "BASE_URL": "http://induction.test",
         "SERVER_NAME": None,
+        # Cheap scrypt parameters for the accounts the tests make (production keeps Werkzeug's default).
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
     config.update(overrides)
     return create_app(config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 MIN_LENGTH = 10
@@ -33,16 +34,26 @@ def password_problem(password: str, email: str = "") -> str | None:
     return None
 
 
+def _method() -> str:
+    """Werkzeug's scrypt; PASSWORD_HASH_METHOD may name cheaper scrypt parameters, which only the
+    test suite does (thousands of accounts made and signed in, on two cores)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    return str(method or "scrypt")
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=_method())
 
 
-# Checked instead when there is no real hash (an unknown address, or an account whose password
-# is not set yet), so that every sign-in costs one hash of the same cost and timing tells nothing.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-at-all")
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password-at-all", method=method)
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
-    """Whether `password` is the one hashed; always runs one hash check, even without a hash."""
-    matches = check_password_hash(password_hash or _DUMMY_HASH, password)
+    """Whether `password` is the one hashed; always runs one hash check, even without a hash.
+
+    Without a real hash (an unknown address, or an account whose password is not set yet) a
+    dummy of the same method is checked, so every sign-in costs the same and timing tells nothing."""
+    matches = check_password_hash(password_hash or _dummy_hash(_method()), password)
     return bool(password_hash) and matches
