@@ -86,7 +86,8 @@ def module_state(spec: ModuleSpec, events: Iterable[LearningEvent], now: datetim
 
     Only events at the module's current major version count. A refresher module's
     completion expires `refresher_months` after it; an event after that starts a new
-    cycle, in which the learner reads and passes again.
+    cycle, in which the learner reads and passes again. A waiver stands until it is undone:
+    a waived cycle neither expires nor ends.
     """
     cycle = _Cycle()
     outdated = False
@@ -97,7 +98,7 @@ def module_state(spec: ModuleSpec, events: Iterable[LearningEvent], now: datetim
         if event.major != spec.major:
             outdated = outdated or event.major < spec.major
             continue
-        expiry = _expiry(spec, cycle.completed_at)
+        expiry = _expiry(spec, cycle.completed_at) if cycle.waived_at is None else None
         if expiry is not None and event.at >= expiry:
             cycle = _Cycle()
         last = event.at
@@ -121,7 +122,9 @@ def module_state(spec: ModuleSpec, events: Iterable[LearningEvent], now: datetim
         registration=cycle.registration,
     )
     if cycle.waived_at is not None:
-        return replace(state, status=Status.WAIVED, completed_at=cycle.completed_at or cycle.waived_at)
+        return replace(
+            state, status=Status.WAIVED, completed_at=cycle.completed_at or cycle.waived_at, expires_at=None
+        )
     if cycle.completed_at is not None:
         return replace(state, status=Status.EXPIRED if expired(state.expires_at, now) else Status.COMPLETED)
     if last is not None:

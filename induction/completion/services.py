@@ -31,7 +31,9 @@ def settle(
 
     `items_before` says whether the organisation and role items were all signed off
     before the event (by default: as they are now). Returns the certificate if this
-    event completed the whole induction.
+    event completed the whole induction, or changed when a completed induction expires
+    (a refresher done early, a module waived after it was completed): the certificate
+    always states the expiry the rules give.
     """
     moment = now or utcnow()
     items_after = items_done(user)
@@ -53,10 +55,21 @@ def settle(
                 moment,
             )
     learner_status.refresh([user], catalogue)
+    if induction_status(after.values(), items_after) is not Status.COMPLETED:
+        return None
     was_done = induction_status(before.values(), items_before) is Status.COMPLETED
-    if induction_status(after.values(), items_after) is Status.COMPLETED and not was_done:
+    latest = latest_certificate(user.id) if was_done else None
+    renewed = latest is not None and latest.revoked_at is None and latest.expires_at != induction_expiry(after)
+    if not was_done or renewed:
         return issue_certificate(user, catalogue, after, moment)
     return None
+
+
+def induction_expiry(states: dict[str, ModuleState]) -> datetime | None:
+    """When a completed induction expires: its earliest module completion that expires (a waived
+    module does not), as the managers' reports read it from learner_status.next_expiry."""
+    expiries = [s.expires_at for s in states.values() if s.status is Status.COMPLETED and s.expires_at is not None]
+    return min(expiries) if expiries else None
 
 
 def issue_certificate(user: User, catalogue: Catalogue, states: dict[str, ModuleState], now: datetime) -> Certificate:
@@ -74,7 +87,6 @@ def issue_certificate(user: User, catalogue: Catalogue, states: dict[str, Module
         for m in catalogue.modules
         if states[m.slug].status in DONE
     ]
-    expiries = [s.expires_at for s in states.values() if s.expires_at is not None]
     earlier = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.user_id == user.id))
     certificate = Certificate(
         code=secrets.token_hex(8).upper(),
@@ -83,7 +95,7 @@ def issue_certificate(user: User, catalogue: Catalogue, states: dict[str, Module
         learner_name=user.name,
         organisation_name=user.organisation.name if user.organisation else "",
         issued_at=now,
-        expires_at=min(expiries) if expiries else None,
+        expires_at=induction_expiry(states),
         modules=json.dumps(modules),
         statement_id=statement.id,
     )
