@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, request
-from sqlalchemy import select
 from werkzeug.http import http_date
 
-from induction.accounts.models import User, utcnow
+from induction.accounts.models import utcnow
 from induction.extensions import db
 from induction.xapi import formats, formatting, query, services, validation
 from induction.xapi.attachments import Part
@@ -142,17 +141,11 @@ def agents() -> Response:
     formats.check_params(params, {"agent"}, {"agent"}, "the Agents resource")
     query.agent_param(params["agent"], groups=False)
     agent = json.loads(params["agent"])
+    # The Person is what the request already says: this LRS gives no learner's name to another
+    # system (statements carry none), so its own accounts are answered by their identifier only.
     person: dict[str, Any] = {"objectType": "Person"}
-    names = [agent["name"]] if "name" in agent else []
-    account = agent.get("account")
-    if isinstance(account, dict) and account.get("homePage") == current_app.config["BASE_URL"]:
-        user = db.session.scalar(select(User).where(User.uuid == account.get("name")))
-        if user is not None and not services.may_act_on(caller(), agent):
-            user = None  # credentials limited to some organisations learn nothing of other learners
-        if user is not None and user.name not in names:
-            names.append(user.name)
-    if names:
-        person["name"] = names
+    if "name" in agent:
+        person["name"] = [agent["name"]]
     for key in validation.IFIS:
         if key in agent:
             person[key] = [agent[key]]
