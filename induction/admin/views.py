@@ -131,9 +131,7 @@ def user(user_id: int | None) -> Any:
 @bp.route("/users/<int:user_id>/sign-out-everywhere", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def sign_out_everywhere(user_id: int) -> Any:
-    found = db.session.get(User, user_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(User, user_id)
     if request.method == "GET" or request.form.get("confirm") != "yes":
         return render_template("admin/sign_out_everywhere.html", person=found, signed_in=sessions.live_count(found))
     ended = sessions.end_all(found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from induction import clock
@@ -21,10 +21,7 @@ bp = Blueprint("privacy", __name__)
 
 
 def _person_or_404(user_id: int) -> User:
-    person = db.session.get(User, user_id)
-    if person is None:
-        abort(404)
-    return person
+    return db.get_or_404(User, user_id)
 
 
 def _download(person: User) -> Response:

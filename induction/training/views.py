@@ -34,10 +34,7 @@ def _uk_time(moment: datetime, pattern: str = "%-d %B %Y, %H:%M") -> str:
 
 
 def _session_or_404(session_id: int) -> TrainingSession:
-    session = db.session.get(TrainingSession, session_id)
-    if session is None:
-        abort(404)
-    return session
+    return db.get_or_404(TrainingSession, session_id)
 
 
 def _back(session_id: int) -> Any:
