@@ -187,8 +187,8 @@ def refresh_projections(app: Flask, batch: int = 5000) -> str:
     projection derived from them (the learner_status table, where the app has one) is
     computed here by the app itself, in batches, as a backfill would. Says what it did."""
     try:
-        from induction.learning import status
         from induction.learning.models import LearnerStatus
+        from induction.plans import status
     except ImportError:
         return "no learner_status projection in this version of the app"
     from sqlalchemy import select

@@ -85,16 +85,14 @@ def _register_blueprints(app: Flask) -> None:
     from induction.accounts.oidc_views import bp as oidc
     from induction.accounts.views import bp as accounts
     from induction.admin.views import bp as admin
-    from induction.completion.views import bp as completion
     from induction.extensions import csrf
-    from induction.learning import plan_views  # noqa: F401 - adds the plan pages to the learning blueprint
-    from induction.learning.views import bp as learning
     from induction.partnership.views import bp as partnership
     from induction.privacy.views import bp as privacy
-    from induction.reporting import actions, learners, setup, views  # noqa: F401 - they add routes to the blueprint
-    from induction.reporting.blueprint import bp as reporting
-    from induction.reporting.trainer import bp as trainer
+    from induction.reporting.routes import bp as reporting
+    from induction.trainers.views import bp as trainer
     from induction.training.views import bp as training
+    from induction.web.certificates import bp as completion
+    from induction.web.learner import bp as learning
     from induction.xapi import documents, lrs  # noqa: F401 - they add the LRS resources to the blueprint
     from induction.xapi.admin import bp as xapi_admin
     from induction.xapi.http import bp as xapi
@@ -135,7 +133,7 @@ def _register_commands(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from induction.accounts.models import Role
-    from induction.completion.rules import Status
+    from induction.rules import Status
 
     @app.template_filter("date")
     def _date(value: Any) -> str:

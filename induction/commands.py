@@ -19,9 +19,9 @@ from induction.accounts.passwords import hash_password
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import progress, services
-from induction.learning import status as learner_status
 from induction.learning.models import Evaluation
 from induction.plans import services as plans
+from induction.plans import status as learner_status
 from induction.plans.models import InductionItem
 from induction.training import services as training
 from induction.training.models import Booking, TrainingItem

@@ -24,12 +24,12 @@ from induction import clock
 from induction.accounts.models import Role
 from induction.completion import credential_check, keys
 from induction.completion.models import Certificate
-from induction.completion.rules import Status
 from induction.completion.services import revoke
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import progress
 from induction.plans.models import Waiver
+from induction.rules import Status
 from induction.xapi.models import StatementRecord
 
 from .concurrency import Visitor, codes, no_server_errors

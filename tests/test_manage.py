@@ -299,8 +299,8 @@ def test_clock_dependent_statuses_are_worked_out_at_query_time(client: Any, auth
 
 def test_status_rows_are_made_in_batches(app: Any, make: Any, monkeypatch: Any) -> None:
     from induction.content import catalogue
-    from induction.learning import status as learner_status
     from induction.learning.models import LearnerStatus
+    from induction.plans import status as learner_status
 
     monkeypatch.setattr(learner_status, "BATCH", 2)
     organisation = make.organisation()

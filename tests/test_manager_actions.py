@@ -180,7 +180,7 @@ def test_trainer_statistics_give_the_median_time_of_the_attempts_in_minutes_and_
     from datetime import datetime, timedelta
     from types import SimpleNamespace
 
-    from induction.reporting.trainer import minutes_and_seconds, module_stats
+    from induction.trainers.views import minutes_and_seconds, module_stats
 
     start = datetime(2026, 11, 2, 9, 0)
     durations = [timedelta(minutes=4, seconds=10), timedelta(minutes=7, seconds=42), timedelta(minutes=30)]

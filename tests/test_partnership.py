@@ -14,8 +14,8 @@ from induction.accounts.models import Organisation, Partnership, Role, User
 from induction.clock import utcnow
 from induction.content import catalogue
 from induction.extensions import db
-from induction.learning import status as learner_status
 from induction.partnership.services import FEWER, shown
+from induction.plans import status as learner_status
 
 from .conftest import Factory
 from .journey import complete_modules_at

@@ -12,8 +12,8 @@ from sqlalchemy import delete, select
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import progress, services
-from induction.learning import status as learner_status
 from induction.learning.models import LearnerStatus, ModuleProgress
+from induction.plans import status as learner_status
 
 read = st.tuples(st.just("read"), st.integers(0, 1), st.integers(0, 1))
 quiz = st.tuples(st.just("quiz"), st.integers(0, 1), st.booleans())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from induction.completion.rules import (
+from induction.rules import (
     Kind,
     LearningEvent,
     ModuleSpec,

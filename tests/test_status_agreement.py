@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from induction import clock
-from induction.completion.rules import Status, induction_status, module_state
 from induction.completion.services import latest_certificate
 from induction.content import catalogue
 from induction.extensions import db
@@ -28,6 +27,7 @@ from induction.plans import services as plans
 from induction.plans.items import items_done_for
 from induction.plans.models import InductionItem
 from induction.reporting import services as reports
+from induction.rules import Status, induction_status, module_state
 
 from .conftest import FreshContextClient, csrf_from
 

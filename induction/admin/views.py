@@ -15,7 +15,7 @@ from induction.clock import utcnow
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
-from induction.learning import status as learner_status
+from induction.plans import status as learner_status
 from induction.privacy import audit
 from induction.privacy.models import Action
 

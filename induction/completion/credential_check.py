@@ -28,9 +28,9 @@ from joserfc.jwk import KeySet
 from induction import clock
 from induction.completion import keys
 from induction.completion.credentials import ALGORITHMS, base_url, moment_of, status
-from induction.completion.rules import ModuleState, Status
 from induction.completion.services import certificate_by_code
 from induction.content.model import Catalogue, Module
+from induction.rules import ModuleState, Status
 
 JWKS_PATH = "/.well-known/jwks.json"
 FETCH_TIMEOUT = 5.0

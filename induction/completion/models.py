@@ -8,8 +8,8 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from induction.accounts.models import User, utcnow
-from induction.completion.rules import expired
 from induction.extensions import db
+from induction.rules import expired
 
 
 class Certificate(db.Model):  # type: ignore[name-defined,misc]

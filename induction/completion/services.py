@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 
 from induction.accounts.models import User, utcnow
 from induction.completion.models import Certificate
-from induction.completion.rules import DONE, ModuleState, Status, induction_status
 from induction.content.model import Catalogue
 from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
-from induction.learning import status as learner_status
+from induction.plans import status as learner_status
 from induction.plans.items import items_done
+from induction.rules import DONE, ModuleState, Status, induction_status
 from induction.xapi import statements as xs
 
 

@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from induction.accounts.models import User, utcnow
-from induction.completion.rules import Kind, LearningEvent, ModuleSpec, ModuleState, Status, expired, module_state
 from induction.content.model import Catalogue, Module
 from induction.extensions import db
 from induction.learning.models import ModuleProgress
+from induction.rules import Kind, LearningEvent, ModuleSpec, ModuleState, Status, expired, module_state
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 

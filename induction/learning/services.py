@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from induction.accounts.models import User, utcnow
 from induction.completion import services as completion
 from induction.completion.models import Certificate
-from induction.completion.rules import Score, Status, score
 from induction.content.model import Catalogue, Module, Question, Quiz, Section
 from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
 from induction.learning.models import AttemptAllowance, ModuleProgress, QuizAttempt
+from induction.rules import Score, Status, score
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 

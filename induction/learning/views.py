@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -25,17 +24,12 @@ from wtforms.validators import ValidationError
 
 from induction.accounts.decorators import role_required
 from induction.accounts.models import Role
-from induction.completion.rules import DONE, Status, induction_status
-from induction.completion.services import latest_certificate
 from induction.content import catalogue
 from induction.content.model import Module
 from induction.extensions import csrf, db, login_manager
 from induction.learning import kept, progress, services
 from induction.learning.models import QuizAttempt
-from induction.plans import services as plans
-from induction.plans.items import items_done_for
-
-bp = Blueprint("learning", __name__)
+from induction.rules import DONE, Status
 
 
 def _module_or_404(slug: str) -> Module:
@@ -43,48 +37,6 @@ def _module_or_404(slug: str) -> Module:
     if module is None:
         abort(404)
     return module
-
-
-@bp.get("/")
-@login_required
-def home() -> Any:
-    """Each role's own home: learners their induction, managers their reports, trainers their
-    statistics, admins their organisations."""
-    if current_user.role == Role.MANAGER:
-        return redirect(url_for("reporting.overview"))
-    if current_user.role == Role.TRAINER:
-        return redirect(url_for("trainer.statistics"))
-    if current_user.role == Role.ADMIN:
-        return redirect(url_for("admin.organisations"))
-    if current_user.role == Role.PARTNERSHIP:
-        return redirect(url_for("partnership.overview"))
-    content = catalogue()
-    rows = progress.progress_rows(current_user.id)
-    states = progress.current_states(current_user.id, content, rows=rows)
-    signed, total = items_done_for([current_user])[current_user.id]
-    overall = induction_status(states.values(), items_done=signed == total, items_started=signed > 0)
-    modules = [
-        {
-            "module": m,
-            "row": rows.get(m.slug),
-            "status": progress.status_of(rows.get(m.slug)),
-            "read": len(progress.read_sections(rows.get(m.slug))),
-        }
-        for m in content.modules
-    ]
-    return render_template(
-        "learning/home.html",
-        modules=modules,
-        overall=overall,
-        resume=next_step(content.modules, rows),
-        started=any(m["row"] is not None for m in modules),
-        modules_done=sum(1 for m in modules if m["status"] in DONE),
-        items_signed=signed,
-        items_total=total,
-        due=plans.due_date(current_user),
-        welcome=content.welcome,
-        certificate=latest_certificate(current_user.id),
-    )
 
 
 @dataclass(frozen=True)
@@ -133,14 +85,12 @@ def _next_section(module: Module, row: Any) -> str:
     return _first_unread(module, row) or module.sections[0].id
 
 
-@bp.get("/modules")
 @login_required
 def modules() -> Any:
     """Every module, to read and preview: the trainers' and admins' way into the content."""
     return render_template("learning/modules.html", modules=catalogue().modules)
 
 
-@bp.get("/welcome")
 @login_required
 def welcome() -> Any:
     page = catalogue().welcome
@@ -149,7 +99,6 @@ def welcome() -> Any:
     return render_template("learning/welcome.html", page=page)
 
 
-@bp.get("/modules/<slug>")
 @login_required
 def module(slug: str) -> Any:
     found = _module_or_404(slug)
@@ -168,7 +117,6 @@ def module(slug: str) -> Any:
     )
 
 
-@bp.get("/modules/<slug>/<section_id>")
 @login_required
 def section(slug: str, section_id: str) -> Any:
     """Show a section; reading is recorded only by the POST of its "Next" button (`mark_read`)."""
@@ -191,7 +139,6 @@ def section(slug: str, section_id: str) -> Any:
     )
 
 
-@bp.post("/modules/<slug>/<section_id>/read")
 @role_required(Role.LEARNER)
 def mark_read(slug: str, section_id: str) -> Any:
     """Record that the learner read the section (once per cycle), then go on to what comes next.
@@ -236,7 +183,6 @@ def _after_reading(found: Module, section_id: str, slug: str) -> Any:
     return redirect(url_for("learning.quiz", slug=found.quiz_slug))
 
 
-@bp.route("/quizzes/<slug>", methods=["GET", "POST"])
 @csrf.exempt  # checked below: by the session's token, or by the form's own token once the sign-in has ended
 def quiz(slug: str) -> Any:
     fresh = request.method != "POST" or _csrf_valid()
@@ -359,7 +305,6 @@ def _submit_quiz(module: Module, quiz: Any) -> Any:
     return redirect(url_for("learning.attempt", slug=quiz.slug, attempt_id=attempt.id))
 
 
-@bp.get("/quizzes/<slug>/attempts/<int:attempt_id>")
 @login_required
 def attempt(slug: str, attempt_id: int) -> Any:
     content = catalogue()
@@ -391,7 +336,6 @@ def attempt(slug: str, attempt_id: int) -> Any:
     )
 
 
-@bp.get("/content-media/<path:filename>")
 @login_required
 def media(filename: str) -> Any:
     parts = Path(filename).parts
@@ -402,7 +346,6 @@ def media(filename: str) -> Any:
     return response
 
 
-@bp.get("/sw.js")
 def service_worker() -> Any:
     """The service worker, from the site's root so that its scope is the whole site (static/sw.js)."""
     response = send_from_directory(current_app.static_folder or "static", "sw.js", mimetype="text/javascript")

@@ -14,10 +14,10 @@ from sqlalchemy import and_, case, func, not_, or_, select
 
 from induction.accounts.models import Organisation, User
 from induction.accounts.scope import aggregate_organisation_ids, learners_of
-from induction.completion.rules import Status
 from induction.extensions import db
 from induction.learning.models import LearnerStatus
 from induction.reporting.services import _Clock
+from induction.rules import Status
 
 SMALL = 5
 FEWER = f"fewer than {SMALL}"

@@ -15,7 +15,7 @@ from induction.content.model import Catalogue, Module
 from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
-from induction.learning import status as learner_status
+from induction.plans import status as learner_status
 from induction.plans.items import items_done
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.xapi import statements as xs

@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from induction import clock
 from induction.accounts.models import Role, User
-from induction.completion.rules import Status
 from induction.content import catalogue
 from induction.extensions import db
 from induction.mail import MailError, send
 from induction.reminders.models import ReminderSent
 from induction.reporting.services import LearnerRow, all_learner_rows, ensure_rows
+from induction.rules import Status
 
 DUE_SOON = timedelta(days=7)
 

@@ -24,7 +24,6 @@ from induction.plans.models import InductionItem, InductionPlan
 from induction.privacy import audit
 from induction.privacy.models import Action
 from induction.reminders import now as reminders
-from induction.reporting.blueprint import bp
 from induction.reporting.views import MANAGERS
 
 MAX_SELECTED = 500
@@ -99,7 +98,6 @@ def _say(outcome: reminders.Outcome) -> None:
         flash(f"The e-mail server did not take the reminder for {names(outcome.failed)}. Try again later.", "error")
 
 
-@bp.route("/learners/<int:learner_id>/remind", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def remind(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
@@ -115,7 +113,6 @@ def _learner_url(learner_id: int) -> str:
     return url_for("reporting.learner", learner_id=learner_id)
 
 
-@bp.post("/selected")
 @role_required(*MANAGERS)
 def selected() -> Any:
     """Act on the learners ticked in the report: first a confirmation, then the change."""
@@ -166,7 +163,6 @@ def agree_plans(manager: User, learners: list[User]) -> tuple[list[User], list[U
     return agreed, already
 
 
-@bp.route("/learners/<int:learner_id>/agree", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def agree(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
@@ -191,14 +187,12 @@ def _items_of(person: User, ids: list[int]) -> list[InductionItem]:
     return sorted(found, key=lambda i: i.id)
 
 
-@bp.route("/learners/<int:learner_id>/items/<int:item_id>/sign-off", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def sign_off(learner_id: int, item_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
     return _sign_off(person, _items_of(person, [item_id]))
 
 
-@bp.post("/learners/<int:learner_id>/sign-off")
 @role_required(*MANAGERS)
 def sign_off_selected(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)

@@ -24,7 +24,6 @@ from induction.privacy import audit
 from induction.privacy.models import Action
 from induction.reminders import now
 from induction.reporting import timeline
-from induction.reporting.blueprint import bp
 from induction.reporting.forms import AttemptsForm, DueDateForm, WaiverForm
 from induction.reporting.views import MANAGERS
 
@@ -74,7 +73,6 @@ def _page(learner: Any, status: int = 200, **forms: Any) -> Any:
     ), status
 
 
-@bp.get("/learners/<int:learner_id>")
 @role_required(*MANAGERS)
 def learner(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
@@ -88,7 +86,6 @@ def _back(learner_id: int) -> Any:
     return redirect(url_for("reporting.learner", learner_id=learner_id))
 
 
-@bp.post("/learners/<int:learner_id>/due-date")
 @role_required(*MANAGERS)
 def change_due_date(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
@@ -105,7 +102,6 @@ def change_due_date(learner_id: int) -> Any:
     return _back(learner_id)
 
 
-@bp.post("/learners/<int:learner_id>/waive")
 @role_required(*MANAGERS)
 def waive(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
@@ -127,7 +123,6 @@ def waive(learner_id: int) -> Any:
     return _back(learner_id)
 
 
-@bp.route("/learners/<int:learner_id>/waivers/<int:waiver_id>/undo", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def undo_waiver(learner_id: int, waiver_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
@@ -144,7 +139,6 @@ def undo_waiver(learner_id: int, waiver_id: int) -> Any:
     return _back(learner_id)
 
 
-@bp.post("/learners/<int:learner_id>/attempts")
 @role_required(*MANAGERS)
 def allow_attempts(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)

@@ -17,7 +17,7 @@ from induction import clock
 from induction.accounts.models import ROLE_GROUPS, Organisation, Role, User
 from induction.content import catalogue
 from induction.extensions import db
-from induction.learning import status as learner_status
+from induction.plans import status as learner_status
 from induction.reporting.models import CsvUpload
 
 COLUMNS = ("name", "email", "job role", "role group", "start date")

@@ -18,11 +18,11 @@ from sqlalchemy.orm import selectinload
 
 from induction.accounts.models import Organisation, User
 from induction.accounts.scope import visible_learners, visible_organisations
-from induction.completion.rules import Status
 from induction.content import catalogue
 from induction.extensions import db
-from induction.learning import status as learner_status
 from induction.learning.models import LearnerStatus, ModuleProgress
+from induction.plans import status as learner_status
+from induction.rules import Status
 
 REFRESHER_WINDOW = timedelta(days=60)
 STATUS_FILTERS = ("not started", "in progress", "completed", "expired", "overdue", "refresher due")

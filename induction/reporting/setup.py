@@ -17,10 +17,9 @@ from induction.accounts.scope import learner_or_404, organisation_or_404, visibl
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
-from induction.learning import status as learner_status
+from induction.plans import status as learner_status
 from induction.plans.models import InductionItem
 from induction.reporting import people
-from induction.reporting.blueprint import bp
 from induction.reporting.forms import ImportForm, ItemForm, LearnerForm
 from induction.reporting.views import MANAGERS
 
@@ -29,7 +28,6 @@ def _organisation_choices() -> list[SelectChoice]:
     return options((o.id, o.name) for o in db.session.scalars(visible_organisations(current_user)))
 
 
-@bp.route("/organisations/<int:organisation_id>/items", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def items(organisation_id: int) -> Any:
     organisation = organisation_or_404(current_user, organisation_id)
@@ -58,7 +56,6 @@ def items(organisation_id: int) -> Any:
     return render_template("reporting/items.html", organisation=organisation, items=listed, form=form), status
 
 
-@bp.route("/organisations/<int:organisation_id>/items/<int:item_id>/remove", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def remove_item(organisation_id: int, item_id: int) -> Any:
     organisation = organisation_or_404(current_user, organisation_id)
@@ -80,7 +77,6 @@ def _invite(user: User) -> None:
     db.session.commit()  # the link's id, so the link sent works
 
 
-@bp.route("/learners/new", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def add_learner() -> Any:
     form = LearnerForm()
@@ -106,7 +102,6 @@ def add_learner() -> Any:
     return render_template("reporting/add_learner.html", form=form), status
 
 
-@bp.get("/import/template.csv")
 @role_required(*MANAGERS)
 def import_template() -> Any:
     return Response(
@@ -116,7 +111,6 @@ def import_template() -> Any:
     )
 
 
-@bp.route("/import", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def import_learners() -> Any:
     """Step 1: upload. The file is checked and kept on the server; step 2 shows what it holds."""
@@ -137,7 +131,6 @@ def _upload_or_404(token: str) -> tuple[Any, Any]:
     return upload, organisation_or_404(current_user, upload.organisation_id)
 
 
-@bp.route("/import/<token>", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def import_check(token: str) -> Any:
     """Step 2: who the kept file adds and which rows have problems; importing it needs a confirmation."""
@@ -171,7 +164,6 @@ def import_check(token: str) -> Any:
     return redirect(url_for("reporting.import_done", token=token))
 
 
-@bp.get("/import/<token>/added")
 @role_required(*MANAGERS)
 def import_done(token: str) -> Any:
     """Step 3: the learners this file added, each linking to their page."""
@@ -183,7 +175,6 @@ def import_done(token: str) -> Any:
     return render_template("reporting/import_done.html", upload=upload, organisation=organisation, added=added)
 
 
-@bp.post("/learners/<int:learner_id>/invite")
 @role_required(*MANAGERS)
 def reinvite(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)

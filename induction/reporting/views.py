@@ -24,7 +24,6 @@ from induction.learning.forms import AGE_BANDS, DISABILITY, ETHNICITIES, PREFER_
 from induction.privacy import audit
 from induction.privacy.models import Action
 from induction.reporting import services
-from induction.reporting.blueprint import bp
 from induction.reporting.charts import bar_chart, column_chart
 from induction.reporting.csvsafe import cell
 
@@ -63,7 +62,6 @@ def _module_count() -> int:
     return len(catalogue().modules)
 
 
-@bp.get("/")
 @role_required(*MANAGERS)
 def overview() -> Any:
     filters = filters_from_request()
@@ -104,7 +102,6 @@ EXPORT_COLUMNS = [
 ]  # fmt: skip
 
 
-@bp.get("/export.csv")
 @role_required(*MANAGERS)
 def export_csv() -> Any:
     services.ensure_rows(current_user)
@@ -138,7 +135,6 @@ def export_csv() -> Any:
     )
 
 
-@bp.get("/certificates.zip")
 @role_required(*MANAGERS)
 def certificates_zip() -> Any:
     services.ensure_rows(current_user)
@@ -177,7 +173,6 @@ def suppressed(count: int) -> str:
 NOT_ANSWERED = "Not answered"
 
 
-@bp.get("/equality")
 @role_required(*MANAGERS)
 def equality() -> Any:
     ids = visible_learners(current_user).with_only_columns(User.id)

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from induction.accounts.models import Role, User
-from induction.completion.rules import DONE, ModuleState, Status, induction_status
 from induction.content.model import Catalogue
 from induction.extensions import db
 from induction.learning.models import LearnerStatus, ModuleProgress
 from induction.plans.items import items_done_for
 from induction.plans.models import InductionPlan
+from induction.rules import DONE, ModuleState, Status, induction_status
 
 
 def default_due_date(user: User) -> date | None:

@@ -1,4 +1,6 @@
-"""The learner's own plan: due date, organisation and role items, evaluation and monitoring."""
+"""The learner's own plan: due date, organisation and role items, evaluation and monitoring.
+
+The routes are in `induction/web/learner.py`, the URL map of the learner's pages."""
 
 from __future__ import annotations
 
@@ -16,13 +18,11 @@ from induction.content import catalogue
 from induction.extensions import db
 from induction.learning.forms import EvaluationForm, MonitoringForm
 from induction.learning.models import Evaluation
-from induction.learning.views import bp
 from induction.plans import services as plans
 from induction.plans.items import items_with_progress
 from induction.plans.models import InductionItem
 
 
-@bp.get("/plan")
 @role_required(Role.LEARNER)
 def plan() -> Any:
     return render_template(
@@ -33,7 +33,6 @@ def plan() -> Any:
     )
 
 
-@bp.post("/plan/items/<int:item_id>/done")
 @role_required(Role.LEARNER)
 def mark_done(item_id: int) -> Any:
     item = db.session.get(InductionItem, item_id)
@@ -45,7 +44,6 @@ def mark_done(item_id: int) -> Any:
     return redirect(url_for("learning.plan"))
 
 
-@bp.route("/evaluation", methods=["GET", "POST"])
 @role_required(Role.LEARNER)
 def evaluation() -> Any:
     if latest_certificate(current_user.id) is None:
@@ -71,7 +69,6 @@ def evaluation() -> Any:
     return render_template("learning/evaluation.html", form=form, modules=modules, done=done is not None), status
 
 
-@bp.route("/about-you", methods=["GET", "POST"])
 @role_required(Role.LEARNER)
 def monitoring() -> Any:
     record = db.session.get(EqualityMonitoring, current_user.id)

@@ -1,3 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("reporting", __name__, url_prefix="/manage")

@@ -1,0 +1,1 @@
+"""Trainers: how each question and module performs, and learners' feedback, without names."""
