@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import copy
+import json
+import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from induction.extensions import db
 from induction.xapi import formats, validation
 from induction.xapi.formats import XapiError
+from induction.xapi.models import StatementRecord
 
-from .conftest import statement
+from .conftest import Api, statement
 
 SUB = {
     "objectType": "SubStatement",
@@ -123,9 +128,35 @@ def test_voiding_needs_a_statement_ref() -> None:
     assert refused.value.field == "object.objectType"
 
 
-def test_extensions_may_hold_null_and_empty_values() -> None:
-    body = statement(result={"extensions": {"http://example.com/x": None, "http://example.com/y": {}}})
-    validation.statement(body)
+EMPTY_EXTENSIONS = {
+    "http://example.com/null": None,
+    "http://example.com/object": {},
+    "http://example.com/list": [],
+    "http://example.com/text": "",
+    "http://example.com/zero": 0,
+    "http://example.com/false": False,
+}
+
+
+def test_extensions_may_hold_null_and_empty_values(api: Api) -> None:
+    """Null and empty extension values are valid xAPI: stored as sent and served back unchanged."""
+    ident = str(uuid.uuid4())
+    body = statement(
+        id=ident,
+        result={"extensions": EMPTY_EXTENSIONS},
+        context={"extensions": EMPTY_EXTENSIONS},
+    )
+    body["object"]["definition"]["extensions"] = EMPTY_EXTENSIONS
+    validation.statement(copy.deepcopy(body))
+    assert api.post("/xapi/statements", body).get_json() == [ident]
+
+    stored = json.loads(db.session.scalars(select(StatementRecord.body).where(StatementRecord.id == ident)).one())
+    served = api.get("/xapi/statements", {"statementId": ident})
+    assert served.status_code == 200
+    for found in (stored, served.get_json()):
+        assert found["result"]["extensions"] == EMPTY_EXTENSIONS
+        assert found["context"]["extensions"] == EMPTY_EXTENSIONS
+        assert found["object"]["definition"]["extensions"] == EMPTY_EXTENSIONS
 
 
 def test_attachments_may_go_without_a_file_url() -> None:
