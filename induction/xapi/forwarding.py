@@ -29,7 +29,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from induction.accounts.models import utcnow
+from induction.clock import utcnow
 from induction.extensions import db
 from induction.xapi import attachments
 from induction.xapi.models import ForwardItem, StatementRecord

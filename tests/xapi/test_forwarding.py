@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from induction.accounts.models import utcnow
+from induction import clock
 from induction.extensions import db
 from induction.xapi import forwarding
 from induction.xapi import statements as xs
@@ -71,23 +71,28 @@ def test_batches_keep_ids_and_order_and_empty_the_outbox(make: Any) -> None:
 
 
 def test_network_errors_and_5xx_back_off_exponentially(make: Any) -> None:
-    record(make.learner(), 2)
-    lrs = FakeLrs()
-    lrs.answer = forwarding.Unreachable("connection refused")
-    assert forwarding.forward_due(lrs).retrying == 2
+    start = datetime(2026, 3, 2, 9, 0, 0)
+    with clock.frozen(start):
+        record(make.learner(), 2)
+        lrs = FakeLrs()
+        lrs.answer = forwarding.Unreachable("connection refused")
+        assert forwarding.forward_due(lrs).retrying == 2
     first = db.session.scalars(select(ForwardItem)).all()
     assert all(r.attempts == 1 and "connection refused" in (r.last_error or "") for r in first)
-    delay = first[0].next_attempt_at - utcnow()
-    assert timedelta(seconds=8) < delay <= timedelta(seconds=10)
-    for row in first:
-        row.next_attempt_at = utcnow()
-    db.session.commit()
-    lrs.answer = (503, "busy")
-    forwarding.forward_due(lrs)
+    assert [r.next_attempt_at for r in first] == [start + timedelta(seconds=10)] * 2  # the base delay
+    with clock.frozen(start + timedelta(seconds=9, microseconds=999_999)):
+        assert forwarding.forward_due(lrs).retrying == 0  # not due yet: nothing tried
+    assert lrs.batches == [] and all(r.attempts == 1 for r in db.session.scalars(select(ForwardItem)))
+    retried = start + timedelta(seconds=10)
+    with clock.frozen(retried):
+        lrs.answer = (503, "busy")
+        assert forwarding.forward_due(lrs).retrying == 2
     second = db.session.scalars(select(ForwardItem)).all()
     assert all(r.attempts == 2 and r.last_error == "503: busy" for r in second)
-    assert timedelta(seconds=18) < second[0].next_attempt_at - utcnow() <= timedelta(seconds=20)
-    assert forwarding.forward_due(lrs).sent == 0  # not due yet
+    assert [r.next_attempt_at for r in second] == [retried + timedelta(seconds=20)] * 2  # doubled
+    with clock.frozen(retried + timedelta(seconds=19)):
+        assert forwarding.forward_due(lrs).sent == 0  # not due yet
+    assert len(lrs.batches) == 1  # only the 503 batch reached the LRS
 
 
 def test_a_refused_statement_is_parked_with_the_reason_and_the_rest_go_on(make: Any) -> None:
@@ -116,7 +121,7 @@ def test_a_learner_waits_behind_their_own_statement_in_back_off(make: Any) -> No
     forwarding.forward_due(lrs)
     sent = [i for b in lrs.batches for i in b]
     assert sent == later_two  # the first learner's later statement waits for the earlier one
-    db.session.execute(ForwardItem.__table__.update().values(next_attempt_at=utcnow()))
+    db.session.execute(ForwardItem.__table__.update().values(next_attempt_at=clock.utcnow()))
     db.session.commit()
     forwarding.forward_due(lrs)
     assert [i for b in lrs.batches for i in b] == later_two + first + later_one
