@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, inspect, make_url, text
 
 from induction import create_app
 from induction.accounts.models import Organisation, Role, User
@@ -30,6 +30,13 @@ from .mailbox import Mailbox, free_port
 HERE = Path(__file__).resolve().parent
 TEST_CONTENT = HERE / "content"
 PASSWORD = "correct horse battery"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked `postgres` needs PostgreSQL (row locks SQLite has not got): skipped, saying so, on SQLite."""
+    url = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    if item.get_closest_marker("postgres") and make_url(url).get_backend_name() != "postgresql":
+        pytest.skip("needs PostgreSQL: run it with scripts/with-postgres.sh, which sets TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")

@@ -156,9 +156,8 @@ def test_bodies_are_sent_as_stored(make: Any) -> None:
     assert sent[0]["id"] == ids[0] and json.dumps(sent[0]).count("authority") == 1
 
 
+@pytest.mark.postgres  # SELECT ... FOR UPDATE SKIP LOCKED is the PostgreSQL way; SQLite uses a file lock
 def test_workers_on_postgresql_skip_rows_another_worker_holds(make: Any) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SELECT ... FOR UPDATE SKIP LOCKED is the PostgreSQL way; SQLite uses a file lock")
     one, two = make.learner(), make.learner()
     held = record(one, 1)
     later_one, others = record(one, 1), record(two, 2)
