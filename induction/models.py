@@ -1,7 +1,9 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
 
+from induction.accounts import organisations  # noqa: F401 - its listener keeps the main membership in step
 from induction.accounts.models import (
     EqualityMonitoring,
+    Membership,
     Organisation,
     Partnership,
     SignInAttempt,
@@ -14,6 +16,7 @@ from induction.completion.models import Certificate
 from induction.learning.models import AttemptAllowance, Evaluation, LearnerStatus, ModuleProgress, QuizAttempt
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.privacy.models import AuditEntry
+from induction.refreshers.models import RefresherPeriod
 from induction.reminders.models import ReminderSent
 from induction.reporting.models import CsvUpload
 from induction.training.models import Booking, TrainingItem, TrainingSession
@@ -43,10 +46,12 @@ __all__ = [
     "ItemProgress",
     "LearnerStatus",
     "LrsClient",
+    "Membership",
     "ModuleProgress",
     "Organisation",
     "Partnership",
     "QuizAttempt",
+    "RefresherPeriod",
     "ReminderSent",
     "SignInAttempt",
     "StatementLink",

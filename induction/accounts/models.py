@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import cast
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from induction.clock import utcnow
@@ -114,7 +114,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     erased_at: Mapped[datetime | None]
     erased_reason: Mapped[str | None] = mapped_column(Text)
 
+    # A learner's main organisation, one of their current memberships (`Membership`): sign-in routing,
+    # the certificate, the plan's due date and the statements' organisation come from it.
     organisation: Mapped[Organisation | None] = relationship(back_populates="learners")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", order_by="Membership.joined_at", cascade="all, delete-orphan", passive_deletes=True
+    )
     managed: Mapped[list[Organisation]] = relationship(secondary=managed_organisations)
     partnership: Mapped[Partnership | None] = relationship()
 
@@ -145,6 +150,45 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class Membership(db.Model):  # type: ignore[name-defined,misc]
+    """A learner's time in one organisation, in one job role there: from `joined_at` until `left_at`.
+
+    A learner may be in several organisations at once; a move ends one membership and starts another.
+    Ended memberships are kept (the history). At most one current membership per learner and
+    organisation, whatever arrives together (a partial unique index). `users.organisation_id` is the
+    main one of the current memberships (`accounts/organisations.py` keeps them in step)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        Index(
+            "uq_memberships_current",
+            "user_id",
+            "organisation_id",
+            unique=True,
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    job_role: Mapped[str | None] = mapped_column(String(120))
+    started_on: Mapped[date | None]  # the day they started work there: their induction there is due from it
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def current(self) -> bool:
+        return self.left_at is None
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.user_id} in {self.organisation_id}{'' if self.left_at is None else ' (left)'}>"
 
 
 class UserSession(db.Model):  # type: ignore[name-defined,misc]

@@ -11,7 +11,14 @@ from collections.abc import Iterable
 from flask import abort
 from sqlalchemy import Select, false, select
 
-from induction.accounts.models import Organisation, Role, User, managed_organisations, partnership_organisations
+from induction.accounts.models import (
+    Membership,
+    Organisation,
+    Role,
+    User,
+    managed_organisations,
+    partnership_organisations,
+)
 from induction.extensions import db
 
 
@@ -21,8 +28,8 @@ def visible_organisation_ids(user: User) -> Select[int]:
         return select(Organisation.id)
     if user.role == Role.MANAGER:
         return select(managed_organisations.c.organisation_id).where(managed_organisations.c.user_id == user.id)
-    if user.role == Role.LEARNER and user.organisation_id is not None:
-        return select(Organisation.id).where(Organisation.id == user.organisation_id)
+    if user.role == Role.LEARNER:
+        return select(Membership.organisation_id).where(Membership.user_id == user.id, Membership.left_at.is_(None))
     return select(Organisation.id).where(false())
 
 
@@ -42,10 +49,41 @@ def visible_organisations(user: User) -> Select[Organisation]:
     return select(Organisation).where(Organisation.id.in_(visible_organisation_ids(user))).order_by(Organisation.name)
 
 
+def memberships_in(organisation_ids: Select[int] | Iterable[int]) -> Select[int]:
+    """A query of the ids of the learners with a current membership in one of these organisations."""
+    return select(Membership.user_id).where(
+        Membership.organisation_id.in_(organisation_ids), Membership.left_at.is_(None)
+    )
+
+
 def learners_of(organisation_ids: Select[int] | Iterable[int]) -> Select[User]:
-    """A query of the learners of these organisations: the rule managers and
-    organisation-limited LRS clients (`xapi.services.may_act_on`) both go through."""
-    return select(User).where(User.role == Role.LEARNER.value, User.organisation_id.in_(organisation_ids))
+    """A query of the learners of these organisations, each once: those with a current membership in
+    one of them. The rule managers and organisation-limited LRS clients (`xapi.services.may_act_on`)
+    both go through. A learner who has moved out of an organisation is no longer its learner."""
+    return select(User).where(User.role == Role.LEARNER.value, User.id.in_(memberships_in(organisation_ids)))
+
+
+def memberships_of(organisation_ids: Select[int] | Iterable[int]) -> Select[User, Membership]:
+    """A query of (learner, membership) for each current membership in these organisations."""
+    return (
+        select(User, Membership)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            User.role == Role.LEARNER.value,
+            Membership.left_at.is_(None),
+            Membership.organisation_id.in_(organisation_ids),
+        )
+    )
+
+
+def visible_memberships(user: User) -> Select[User, Membership]:
+    """A query of (learner, membership) for each current membership `user` may see: the part of a
+    learner that belongs to an organisation in scope. A learner in two organisations that a manager
+    both manages appears twice, once for each; a manager of one sees that one only. Reports start here."""
+    query = memberships_of(visible_organisation_ids(user))
+    if user.role == Role.LEARNER:
+        query = query.where(User.id == user.id)
+    return query
 
 
 def visible_learners(user: User) -> Select[User]:

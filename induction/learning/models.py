@@ -85,7 +85,9 @@ class Evaluation(db.Model):  # type: ignore[name-defined,misc]
 
 
 class LearnerStatus(db.Model):  # type: ignore[name-defined,misc]
-    """One row per learner summing up their induction, so reports filter, sort and count in SQL.
+    """One row per learner and organisation they are currently in, summing up their induction as that
+    organisation sees it (the modules, which travel with the person, and that organisation's items),
+    so reports filter, sort and count in SQL.
 
     Like module_progress it holds nothing that depends on the clock: "expired",
     "overdue" and "refresher due" are read from next_expiry and due_date at query time.
@@ -94,6 +96,7 @@ class LearnerStatus(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "learner_status"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     modules_done: Mapped[int] = mapped_column(default=0)
     items_done: Mapped[int] = mapped_column(default=0)

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, not_, or_, select
 
-from induction.accounts.models import Organisation, User
-from induction.accounts.scope import aggregate_organisation_ids, learners_of
+from induction.accounts.models import Membership, Organisation, User
+from induction.accounts.scope import aggregate_organisation_ids, memberships_of
 from induction.extensions import db
 from induction.learning.models import LearnerStatus
 from induction.reporting.services import _Clock
@@ -49,9 +49,9 @@ def figures(viewer: User, today: date) -> dict[str, list[Row]]:
 
     members = aggregate_organisation_ids(viewer)
     rows = db.session.execute(
-        learners_of(members)
+        memberships_of(members)
         .with_only_columns(
-            User.organisation_id,
+            Membership.organisation_id,
             func.count(User.id),
             total(clock.completed()),
             total(and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired()))),
@@ -66,8 +66,11 @@ def figures(viewer: User, today: date) -> dict[str, list[Row]]:
             total(clock.overdue()),
             total(clock.refresher_due()),
         )
-        .outerjoin(LearnerStatus, LearnerStatus.user_id == User.id)
-        .group_by(User.organisation_id)
+        .outerjoin(
+            LearnerStatus,
+            and_(LearnerStatus.user_id == User.id, LearnerStatus.organisation_id == Membership.organisation_id),
+        )
+        .group_by(Membership.organisation_id)
     ).all()
     by_id = {row[0]: [int(n or 0) for n in row[1:]] for row in rows}
     organisations = db.session.scalars(

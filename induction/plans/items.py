@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, or_, select
 
-from induction.accounts.models import User
+from induction.accounts.models import Membership, User
 from induction.extensions import db
 from induction.plans.models import InductionItem, ItemProgress
 
@@ -24,10 +24,17 @@ def items_query(organisation_id: int, job_role: str | None) -> Select[InductionI
     )
 
 
-def items_with_progress(user: User) -> list[tuple[InductionItem, ItemProgress | None]]:
-    if user.organisation_id is None:
+def items_with_progress(
+    user: User, membership: Membership | None = None
+) -> list[tuple[InductionItem, ItemProgress | None]]:
+    """The learner's items in `membership`'s organisation and job role (by default their main
+    organisation's), each with the learner's progress on it."""
+    organisation_id, job_role = (
+        (membership.organisation_id, membership.job_role) if membership else (user.organisation_id, user.job_role)
+    )
+    if organisation_id is None:
         return []
-    items = db.session.scalars(items_query(user.organisation_id, user.job_role)).all()
+    items = db.session.scalars(items_query(organisation_id, job_role)).all()
     progress = {
         p.item_id: p
         for p in db.session.scalars(
@@ -44,11 +51,23 @@ def items_done(user: User) -> bool:
 
 
 def items_done_for(users: Iterable[User]) -> dict[int, tuple[int, int]]:
-    """For many learners at once: (items signed off, items in all) per user id, in two queries."""
+    """For many learners at once: (items signed off, items in all) in their main organisation, per
+    user id, in two queries. The certificate and the learner's overall status read these."""
     people = list(users)
-    organisations = {u.organisation_id for u in people if u.organisation_id is not None}
+    done = _items_done([(u.id, u.organisation_id, u.job_role) for u in people])
+    return {u.id: done.get((u.id, u.organisation_id or 0), (0, 0)) for u in people}
+
+
+def items_done_by_membership(memberships: Iterable[Membership]) -> dict[tuple[int, int], tuple[int, int]]:
+    """(items signed off, items in all) per (user id, organisation id), each membership's organisation
+    and job role: two queries for any number of memberships."""
+    return _items_done([(m.user_id, m.organisation_id, m.job_role) for m in memberships])
+
+
+def _items_done(parts: list[tuple[int, int | None, str | None]]) -> dict[tuple[int, int], tuple[int, int]]:
+    organisations = {organisation for _, organisation, _ in parts if organisation is not None}
     if not organisations:
-        return {u.id: (0, 0) for u in people}
+        return {}
     items = db.session.scalars(
         select(InductionItem).where(InductionItem.organisation_id.in_(organisations), InductionItem.active.is_(True))
     ).all()
@@ -56,12 +75,14 @@ def items_done_for(users: Iterable[User]) -> dict[int, tuple[int, int]]:
         (p.user_id, p.item_id)
         for p in db.session.scalars(
             select(ItemProgress).where(
-                ItemProgress.user_id.in_([u.id for u in people]), ItemProgress.signed_off_at.is_not(None)
+                ItemProgress.user_id.in_({user for user, _, _ in parts}), ItemProgress.signed_off_at.is_not(None)
             )
         )
     }
     result = {}
-    for user in people:
-        mine = [i for i in items if i.organisation_id == user.organisation_id and (i.job_role in (None, user.job_role))]
-        result[user.id] = (sum((user.id, i.id) in signed for i in mine), len(mine))
+    for user, organisation, job_role in parts:
+        if organisation is None:
+            continue
+        mine = [i for i in items if i.organisation_id == organisation and i.job_role in (None, job_role)]
+        result[(user, organisation)] = (sum((user, i.id) in signed for i in mine), len(mine))
     return result

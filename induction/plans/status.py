@@ -1,5 +1,7 @@
-"""The learner_status projection: each learner's induction in one row, kept up to date by
-every change that can alter it (learning events, item sign-offs, plans, new items)."""
+"""The learner_status projection: each learner's induction in one row per organisation they are
+in, kept up to date by every change that can alter it (learning events, item sign-offs, plans, new
+items, joining or leaving an organisation). The modules are the person's own, the same in every row;
+the items, and so the status, are each organisation's."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from induction.accounts.models import Role, User
+from induction.accounts.models import Membership, Organisation, Role, User
+from induction.accounts.scope import learners_of
 from induction.content.model import Catalogue
 from induction.extensions import db
 from induction.learning.models import LearnerStatus, ModuleProgress
-from induction.plans.items import items_done_for
+from induction.plans.items import items_done_by_membership
 from induction.plans.models import InductionPlan
 from induction.rules import DONE, ModuleState, Status, induction_status
 
@@ -36,6 +39,7 @@ def refresh(users: Iterable[User], catalogue: Catalogue) -> None:
 
 def _refresh_batch(learners: list[User], catalogue: Catalogue) -> None:
     ids = [u.id for u in learners]
+    by_id = {u.id: u for u in learners}
     slugs = {m.slug for m in catalogue.modules}
     progress: dict[int, list[ModuleProgress]] = {}
     for found in db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id.in_(ids))):
@@ -44,16 +48,26 @@ def _refresh_batch(learners: list[User], catalogue: Catalogue) -> None:
     plans = {
         p.user_id: p.due_date for p in db.session.scalars(select(InductionPlan).where(InductionPlan.user_id.in_(ids)))
     }
-    items = items_done_for(learners)
-    existing = {s.user_id: s for s in db.session.scalars(select(LearnerStatus).where(LearnerStatus.user_id.in_(ids)))}
-    for user in learners:
+    memberships = db.session.execute(
+        select(Membership, Organisation.induction_weeks)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id.in_(ids), Membership.left_at.is_(None))
+    ).all()
+    items = items_done_by_membership(m for m, _ in memberships)
+    existing = {
+        (s.user_id, s.organisation_id): s
+        for s in db.session.scalars(select(LearnerStatus).where(LearnerStatus.user_id.in_(ids)))
+    }
+    for membership, weeks in memberships:
+        user = by_id[membership.user_id]
+        key = (user.id, membership.organisation_id)
         rows = progress.get(user.id, [])
-        row = existing.get(user.id)
+        row = existing.pop(key, None)
         if row is None:
-            row = LearnerStatus(user_id=user.id)
+            row = LearnerStatus(user_id=user.id, organisation_id=membership.organisation_id)
             db.session.add(row)
         done = sum(1 for r in rows if Status(r.state) in DONE)
-        signed, total = items[user.id]
+        signed, total = items.get(key, (0, 0))
         # The stored states never say "expired" (that depends on the clock), so this is the
         # status before expiry; reports read "expired" from next_expiry at query time.
         stored = {r.module_slug: ModuleState(Status(r.state), outdated=r.outdated) for r in rows}
@@ -66,12 +80,16 @@ def _refresh_batch(learners: list[User], catalogue: Catalogue) -> None:
         row.items_done, row.items_total = signed, total
         row.next_expiry = min(expiries) if expiries else None
         row.last_activity_at = max(activity) if activity else None
-        row.due_date = plans.get(user.id) or default_due_date(user)
+        if membership.organisation_id == user.organisation_id:  # the plan is the main organisation's
+            started = user.start_date
+            row.due_date = plans.get(user.id) or (started + timedelta(weeks=weeks) if started else None)
+        else:
+            started = membership.started_on
+            row.due_date = started + timedelta(weeks=weeks) if started else None
+    for left in existing.values():  # memberships that have ended: their organisation no longer reports them
+        db.session.delete(left)
 
 
 def refresh_organisation(organisation_id: int, catalogue: Catalogue) -> None:
     """Recompute every learner of an organisation, e.g. after its items or its default time change."""
-    learners = db.session.scalars(
-        select(User).where(User.organisation_id == organisation_id, User.role == Role.LEARNER.value)
-    ).all()
-    refresh(learners, catalogue)
+    refresh(db.session.scalars(learners_of([organisation_id])).all(), catalogue)

@@ -108,9 +108,9 @@ def send_reminders(today: date | None = None) -> Outcome:
 
 def _summary(manager: User, rows: list[LearnerRow]) -> str:
     lines = [f"Hello {manager.name},", "", "Where your learners stand this week:", ""]
-    names = sorted({r.user.organisation.name for r in rows if r.user.organisation})
+    names = sorted({r.organisation.name for r in rows})
     for name in names:
-        mine = [r for r in rows if r.user.organisation and r.user.organisation.name == name]
+        mine = [r for r in rows if r.organisation.name == name]
         lines.append(
             f"{name}: {len(mine)} learners, {sum(r.status is Status.COMPLETED for r in mine)} completed, "
             f"{sum(r.overdue for r in mine)} overdue, "

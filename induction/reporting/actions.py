@@ -14,7 +14,7 @@ from sqlalchemy import select
 from induction import clock
 from induction.accounts.decorators import role_required
 from induction.accounts.models import User
-from induction.accounts.scope import learner_or_404, visible_learners
+from induction.accounts.scope import learner_or_404, visible_learners, visible_organisation_ids
 from induction.content import catalogue
 from induction.database import lock_learner
 from induction.extensions import db
@@ -58,10 +58,17 @@ class Preview:
 
 
 def _previews(learners: list[User]) -> list[Preview]:
-    states = {
-        s.user_id: s
-        for s in db.session.scalars(select(LearnerStatus).where(LearnerStatus.user_id.in_([u.id for u in learners])))
-    }
+    # The learner's figures as an organisation in the manager's scope sees them; the main one first.
+    states: dict[int, LearnerStatus] = {}
+    main = {u.id: u.organisation_id for u in learners}
+    for s in db.session.scalars(
+        select(LearnerStatus).where(
+            LearnerStatus.user_id.in_(main),
+            LearnerStatus.organisation_id.in_(visible_organisation_ids(current_user)),
+        )
+    ):
+        if s.user_id not in states or s.organisation_id == main[s.user_id]:
+            states[s.user_id] = s
     total = len(catalogue().modules)
     already = reminders.sent_on([u.id for u in learners], clock.today())
     result = []

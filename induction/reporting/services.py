@@ -1,5 +1,8 @@
 """Completion figures per organisation, from the learner_status projection and the scope.
 
+A row is a learner's part in one organisation (a current membership): a learner in two
+organisations is counted in each, with that organisation's items and the status computed with them.
+
 Filtering, sorting, counting and paging happen in SQL, so a page makes the same few
 queries whether an organisation has fifty learners or a council has a hundred thousand.
 What depends on the clock (expired, overdue, refresher due) is worked out in the query.
@@ -11,13 +14,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import selectinload
 
-from induction.accounts.models import Organisation, User
-from induction.accounts.scope import visible_learners, visible_organisations
+from induction.accounts.models import Membership, Organisation, User
+from induction.accounts.scope import visible_memberships, visible_organisations
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning.models import LearnerStatus, ModuleProgress
@@ -60,7 +63,11 @@ class Filters:
 
 @dataclass(frozen=True)
 class LearnerRow:
+    """A learner's induction as one organisation sees it (the learner_status row of that membership)."""
+
     user: User
+    organisation: Organisation
+    job_role: str | None
     status: Status
     done: int
     total: int
@@ -100,11 +107,16 @@ class _Clock:
 
 
 def ensure_rows(viewer: User) -> None:
-    """Give every learner in scope a learner_status row; normally finds none missing."""
+    """Give every current membership in scope a learner_status row; normally finds none missing."""
     missing = db.session.scalars(
-        visible_learners(viewer)
-        .outerjoin(LearnerStatus, LearnerStatus.user_id == User.id)
+        visible_memberships(viewer)
+        .with_only_columns(User)
+        .outerjoin(
+            LearnerStatus,
+            and_(LearnerStatus.user_id == User.id, LearnerStatus.organisation_id == Membership.organisation_id),
+        )
         .where(LearnerStatus.user_id.is_(None))
+        .distinct()
     ).all()
     if missing:
         learner_status.refresh(missing, catalogue())
@@ -112,19 +124,23 @@ def ensure_rows(viewer: User) -> None:
 
 
 def _filtered(viewer: User, wanted: Filters, clock: _Clock) -> Select[Any]:
-    query = (
-        visible_learners(viewer)
-        .join(LearnerStatus, LearnerStatus.user_id == User.id)
-        .join(Organisation, Organisation.id == User.organisation_id)
+    query = cast(
+        "Select[Any]",
+        visible_memberships(viewer)
+        .join(
+            LearnerStatus,
+            and_(LearnerStatus.user_id == User.id, LearnerStatus.organisation_id == Membership.organisation_id),
+        )
+        .join(Organisation, Organisation.id == Membership.organisation_id),
     )
     if wanted.organisation is not None:
-        query = query.where(User.organisation_id == wanted.organisation)
+        query = query.where(Membership.organisation_id == wanted.organisation)
     if wanted.sector:
         query = query.where(Organisation.sector == wanted.sector)
     if wanted.ownership:
         query = query.where(Organisation.ownership == wanted.ownership)
     if wanted.job_role:
-        query = query.where(User.job_role == wanted.job_role)
+        query = query.where(Membership.job_role == wanted.job_role)
     if wanted.role_group is not None:
         query = query.where(User.role_group == wanted.role_group)
     if wanted.search:
@@ -157,14 +173,16 @@ def _ordered(query: Select[Any], wanted: Filters, clock: _Clock) -> Select[Any]:
         "activity": LearnerStatus.last_activity_at,
     }.get(wanted.sort, func.lower(User.name))
     first = key.desc().nulls_last() if wanted.descending else key.asc().nulls_last()
-    return query.order_by(first, func.lower(User.name), User.id)
+    return query.order_by(first, func.lower(User.name), User.id, func.lower(Organisation.name))
 
 
-def _row(user: User, state: LearnerStatus, total: int, clock: _Clock) -> LearnerRow:
+def _row(user: User, membership: Membership, state: LearnerStatus, total: int, clock: _Clock) -> LearnerRow:
     expired = state.next_expiry is not None and state.next_expiry <= clock.now
     status = Status.EXPIRED if expired else Status(state.status)
     return LearnerRow(
         user=user,
+        organisation=membership.organisation,
+        job_role=membership.job_role,
         status=status,
         done=state.modules_done,
         total=total,
@@ -193,16 +211,18 @@ def learner_page(viewer: User, module_count: int, today: date, wanted: Filters, 
     """One page of the learners `viewer` may see, narrowed by `wanted`: two queries."""
     clock = _Clock(today)
     query = _filtered(viewer, wanted, clock)
-    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(User.id).subquery())) or 0
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Membership.id).subquery())) or 0
     pages = max((total + size - 1) // size, 1)
     page = min(max(page, 1), pages)
     found = db.session.execute(
         _ordered(query.add_columns(LearnerStatus), wanted, clock)
-        .options(selectinload(User.organisation))
+        .options(selectinload(Membership.organisation))
         .limit(size)
         .offset((page - 1) * size)
     ).all()
-    return Page([_row(user, state, module_count, clock) for user, state in found], total, page, pages)
+    return Page(
+        [_row(user, membership, state, module_count, clock) for user, membership, state in found], total, page, pages
+    )
 
 
 def all_learner_rows(
@@ -213,9 +233,9 @@ def all_learner_rows(
     query = _ordered(
         _filtered(viewer, wanted or Filters(), clock).add_columns(LearnerStatus), wanted or Filters(), clock
     )
-    result = db.session.execute(query.options(selectinload(User.organisation)).execution_options(yield_per=1000))
-    for user, state in result:
-        yield _row(user, state, module_count, clock)
+    result = db.session.execute(query.options(selectinload(Membership.organisation)).execution_options(yield_per=1000))
+    for user, membership, state in result:
+        yield _row(user, membership, state, module_count, clock)
 
 
 @dataclass(frozen=True)
@@ -246,7 +266,7 @@ def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
     figures = db.session.execute(
         _filtered(viewer, Filters(), clock)
         .with_only_columns(
-            User.organisation_id,
+            Membership.organisation_id,
             func.count(User.id),
             total(and_(LearnerStatus.status == Status.NOT_STARTED.value, not_(clock.expired()))),
             total(and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired()))),
@@ -255,7 +275,7 @@ def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
             total(clock.overdue()),
             total(clock.refresher_due()),
         )
-        .group_by(User.organisation_id)
+        .group_by(Membership.organisation_id)
     ).all()
     by_organisation = {row[0]: row[1:] for row in figures}
     result = []
@@ -273,12 +293,14 @@ def completion_by_module(
 ) -> list[tuple[str, int, int]]:
     """(module title, learners done, learners) for each module, among the `learners` filtered ones: one query."""
     clock = _Clock(today)
-    ids = _filtered(viewer, wanted, clock).with_only_columns(User.id)
+    # One count per listed row, as the listing counts them: a learner listed under two organisations
+    # is two of the `learners`, and their modules count in both.
+    rows = _filtered(viewer, wanted, clock).with_only_columns(User.id.label("user_id")).subquery()
     done = dict(
         db.session.execute(
             select(ModuleProgress.module_slug, func.count())
+            .join(rows, rows.c.user_id == ModuleProgress.user_id)
             .where(
-                ModuleProgress.user_id.in_(ids),
                 or_(
                     ModuleProgress.state == Status.WAIVED.value,
                     and_(
@@ -322,9 +344,10 @@ def filtered_ids(viewer: User, wanted: Filters, today: date) -> Select[Any]:
 
 def job_roles(viewer: User) -> list[str]:
     query = (
-        select(User.job_role)
-        .where(User.id.in_(visible_learners(viewer).with_only_columns(User.id)), User.job_role.is_not(None))
+        visible_memberships(viewer)
+        .with_only_columns(Membership.job_role)
+        .where(Membership.job_role.is_not(None))
         .distinct()
-        .order_by(User.job_role)
+        .order_by(Membership.job_role)
     )
     return [r for r in db.session.scalars(query) if r]

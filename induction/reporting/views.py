@@ -109,16 +109,16 @@ def export_csv() -> Any:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    exported: list[int] = []
+    exported: set[int] = set()
     for r in rows:
-        exported.append(r.user.id)
-        organisation = r.user.organisation
+        exported.add(r.user.id)
+        organisation = r.organisation
         writer.writerow(
             [
                 cell(v)
                 for v in (
                     r.user.name, r.user.email, organisation.name if organisation else "",
-                    organisation.sector if organisation else "", r.user.job_role or "", r.user.role_group or "",
+                    organisation.sector if organisation else "", r.job_role or "", r.user.role_group or "",
                     r.status.value, f"{r.done} of {r.total}", f"{r.items_done} of {r.items_total}",
                     r.due.isoformat() if r.due else "", "yes" if r.overdue else "no",
                     r.refresher_due.date().isoformat() if r.refresher_due else "",
@@ -126,7 +126,7 @@ def export_csv() -> Any:
                 )
             ]
         )  # fmt: skip
-    audit.record_many(current_user, Action.EXPORTED_CSV, exported, f"{len(exported)} learners")
+    audit.record_many(current_user, Action.EXPORTED_CSV, sorted(exported), f"{len(exported)} learners")
     db.session.commit()
     return Response(
         "\ufeff" + buffer.getvalue(),
