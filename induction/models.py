@@ -16,7 +16,6 @@ from induction.completion.models import Certificate
 from induction.learning.models import AttemptAllowance, Evaluation, LearnerStatus, ModuleProgress, QuizAttempt
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.privacy.models import AuditEntry
-from induction.refreshers.models import RefresherPeriod
 from induction.reminders.models import ReminderSent
 from induction.reporting.models import CsvUpload
 from induction.training.models import Booking, TrainingItem, TrainingSession
@@ -51,7 +50,6 @@ __all__ = [
     "Organisation",
     "Partnership",
     "QuizAttempt",
-    "RefresherPeriod",
     "ReminderSent",
     "SignInAttempt",
     "StatementLink",
