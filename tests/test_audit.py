@@ -13,7 +13,8 @@ from induction.plans.models import InductionItem, Waiver
 from induction.privacy import audit
 from induction.privacy.models import Action, AuditEntry, AuditLogIsAppendOnly
 
-from .conftest import Factory, csrf_from
+from .conftest import Factory
+from .forms import submit
 from .journey import complete_everything
 
 
@@ -27,11 +28,6 @@ def world(make: Factory) -> dict[str, Any]:
         "manager": make.manager(school, name="Mo Manager", email="mo@example.org"),
         "admin": make.user(Role.ADMIN, name="Ada Admin", email="ada@example.org"),
     }
-
-
-def post(client: Any, url: str, data: dict[str, Any] | None = None, page: str | None = None) -> Any:
-    html = client.get(page or url).get_data(as_text=True)
-    return client.post(url, data={"csrf_token": csrf_from(html), **(data or {})})
 
 
 def logged() -> list[tuple[int | None, str, int | None, str]]:
@@ -67,14 +63,14 @@ def test_each_manager_action_on_a_record_is_logged_once(client: Any, auth: Any, 
     assert [e[2:] for e in logged() if e[1] == Action.EXPORTED_CERTIFICATES.value] == [(learner.id, "1 certificates")]
 
     before = len(logged())
-    assert post(client, f"{page}/items/{item.id}/sign-off", {"confirm": "yes"}).status_code == 302
-    assert post(client, f"{page}/items/{item.id}/sign-off", {"confirm": "yes"}).status_code == 302  # already done
+    assert submit(client, f"{page}/items/{item.id}/sign-off", {"confirm": "yes"}).status_code == 302
+    assert submit(client, f"{page}/items/{item.id}/sign-off", {"confirm": "yes"}).status_code == 302  # already done
     waive = {"waive-module": "first-steps", "waive-reason": "Level 3 diploma"}
-    assert post(client, f"{page}/waive", waive, page=page).status_code == 302
-    assert post(client, f"{page}/waive", waive, page=page).status_code == 400  # already waived: nothing logged
+    assert submit(client, f"{page}/waive", waive, form_url=page).status_code == 302
+    assert submit(client, f"{page}/waive", waive, form_url=page).status_code == 400  # already waived: nothing logged
     waiver = db.session.scalar(select(Waiver))
     assert waiver is not None
-    assert post(client, f"{page}/waivers/{waiver.id}/undo", {"confirm": "yes"}, page=page).status_code == 302
+    assert submit(client, f"{page}/waivers/{waiver.id}/undo", {"confirm": "yes"}, form_url=page).status_code == 302
     changes = [e for e in logged()[before:] if e[1] != Action.VIEWED_LEARNER.value]
     assert changes == [
         (manager.id, Action.SIGNED_OFF.value, learner.id, "Fire drill"),
@@ -92,9 +88,9 @@ def test_an_admin_changing_a_role_is_logged_and_saving_without_a_change_is_not(
     page = f"/admin/users/{other.id}"
     fields = {"name": "Ola Other", "email": other.email, "role": "learner", "organisation": world["school"].id,
               "active": "y"}  # fmt: skip
-    assert post(client, page, fields).status_code == 302
+    assert submit(client, page, fields).status_code == 302
     assert logged() == []
-    assert post(client, page, {**fields, "role": "trainer"}).status_code == 302
+    assert submit(client, page, {**fields, "role": "trainer"}).status_code == 302
     assert logged() == [(admin.id, Action.ROLE_CHANGED.value, other.id, "learner to trainer")]
 
 
