@@ -19,7 +19,7 @@ from induction.plans.models import InductionItem, InductionPlan, ItemProgress, W
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
-from .conftest import csrf_from
+from .forms import submit
 from .journey import answer, complete_everything, complete_modules_at, read_module
 
 
@@ -38,11 +38,6 @@ def world(make: Any) -> dict[str, Any]:
         "coach": make.learner(club, name="Cal Coach", email="cal@example.org", job_role="Coach", role_group=2),
         "nurse": make.learner(nursery, name="Nell Nursery", email="nell@example.org"),
     }
-
-
-def post(client: Any, url: str, data: dict[str, Any] | None = None, page: str | None = None) -> Any:
-    html = client.get(page or url).get_data(as_text=True)
-    return client.post(url, data={"csrf_token": csrf_from(html), **(data or {})})
 
 
 def test_reports_show_only_the_managers_organisations(client: Any, auth: Any, world: dict[str, Any]) -> None:
@@ -78,7 +73,7 @@ def test_every_manager_url_answers_404_outside_the_scope(client: Any, auth: Any,
         f"/manage/learners/{nurse.id}/attempts", f"/manage/learners/{nurse.id}/invite",
         f"/manage/learners/{nurse.id}/waivers/{waiver.id}/undo",
     ):  # fmt: skip
-        assert post(client, url, page=own_page).status_code == 404, url
+        assert submit(client, url, form_url=own_page).status_code == 404, url
 
 
 def test_the_csv_export_is_exactly_what_the_filters_show(client: Any, auth: Any, world: dict[str, Any]) -> None:
@@ -140,8 +135,8 @@ def test_items_sign_off_and_completion_waits_for_them(client: Any, auth: Any, wo
     auth.sign_in(ta)
     plan = client.get("/plan").get_data(as_text=True)
     assert "Read the safeguarding policy" in plan and "Phonics training" in plan and "Minibus test" not in plan
-    assert post(client, f"/plan/items/{setting.id}/done", page="/plan").status_code == 302
-    assert post(client, f"/plan/items/{other_role.id}/done", page="/plan").status_code == 404
+    assert submit(client, f"/plan/items/{setting.id}/done", form_url="/plan").status_code == 302
+    assert submit(client, f"/plan/items/{other_role.id}/done", form_url="/plan").status_code == 404
     complete_everything(client)
     assert db.session.scalar(select(Certificate)) is None
     assert "in progress" in client.get("/").get_data(as_text=True)
@@ -150,17 +145,17 @@ def test_items_sign_off_and_completion_waits_for_them(client: Any, auth: Any, wo
     learner_page = f"/manage/learners/{ta.id}"
     sign_off = f"{learner_page}/items/{setting.id}/sign-off"
     assert "Yes, sign it off" in client.get(sign_off).get_data(as_text=True)
-    assert post(client, sign_off, page=learner_page).status_code == 200  # without confirm=yes: asks first
+    assert submit(client, sign_off, form_url=learner_page).status_code == 200  # without confirm=yes: asks first
     assert db.session.scalar(select(ItemProgress.signed_off_at).where(ItemProgress.user_id == ta.id)) is None
-    assert post(client, sign_off, {"confirm": "yes"}, page=learner_page).status_code == 302
+    assert submit(client, sign_off, {"confirm": "yes"}, form_url=learner_page).status_code == 302
     assert db.session.scalar(select(Certificate)) is None
-    done = post(client, f"{learner_page}/items/{role.id}/sign-off", {"confirm": "yes"}, page=learner_page)
+    done = submit(client, f"{learner_page}/items/{role.id}/sign-off", {"confirm": "yes"}, form_url=learner_page)
     assert "has completed their induction" in client.get(done.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(Certificate)) is not None
     signed = db.session.scalars(select(StatementRecord).where(StatementRecord.verb_id == xs.COMPLETED)).all()
     item_statement = next(s for s in signed if s.object_id.endswith(f"/items/{setting.id}"))
     assert '"instructor"' in item_statement.body and world["manager"].uuid in item_statement.body
-    again = post(client, sign_off, {"confirm": "yes"}, page=learner_page)
+    again = submit(client, sign_off, {"confirm": "yes"}, form_url=learner_page)
     assert "Already signed off" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert db.session.get(ItemProgress, (ta.id, setting.id)).signed_off_by_id == world["manager"].id  # type: ignore[union-attr]
 
@@ -171,10 +166,10 @@ def test_a_waiver_counts_as_done_and_can_be_undone_after_confirming(
     ta = world["ta"]
     auth.sign_in(world["manager"])
     page = f"/manage/learners/{ta.id}"
-    missing = post(client, f"{page}/waive", {"waive-module": "first-steps", "waive-reason": ""}, page=page)
+    missing = submit(client, f"{page}/waive", {"waive-module": "first-steps", "waive-reason": ""}, form_url=page)
     assert missing.status_code == 400 and "Give the prior learning" in missing.get_data(as_text=True)
-    done = post(
-        client, f"{page}/waive", {"waive-module": "first-steps", "waive-reason": "Level 3 diploma, 2024"}, page=page
+    done = submit(
+        client, f"{page}/waive", {"waive-module": "first-steps", "waive-reason": "Level 3 diploma, 2024"}, form_url=page
     )
     assert done.status_code == 302
     waived = db.session.scalar(select(StatementRecord).where(StatementRecord.verb_id == xs.WAIVED))
@@ -184,8 +179,8 @@ def test_a_waiver_counts_as_done_and_can_be_undone_after_confirming(
     undo = f"{page}/waivers/{waiver.id}/undo"  # type: ignore[union-attr]
     confirm = client.get(undo).get_data(as_text=True)
     assert "Yes, undo the waiver" in confirm
-    assert post(client, undo, page=undo).status_code == 200  # without confirm=yes: asks again
-    assert post(client, undo, {"confirm": "yes"}, page=undo).status_code == 302
+    assert submit(client, undo, form_url=undo).status_code == 200  # without confirm=yes: asks again
+    assert submit(client, undo, {"confirm": "yes"}, form_url=undo).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(StatementRecord.voided).where(StatementRecord.id == waived.id))
     assert "Waived:" not in client.get(page).get_data(as_text=True)
@@ -196,17 +191,17 @@ def test_due_date_change_needs_a_reason_and_the_plan_is_agreed(client: Any, auth
     auth.sign_in(world["manager"])
     page = f"/manage/learners/{ta.id}"
     new_due = (date.today() + timedelta(weeks=20)).isoformat()
-    bad = post(client, f"{page}/due-date", {"due-due_date": new_due, "due-reason": ""}, page=page)
+    bad = submit(client, f"{page}/due-date", {"due-due_date": new_due, "due-reason": ""}, form_url=page)
     assert bad.status_code == 400 and "Give a reason for the change." in bad.get_data(as_text=True)
-    nonsense = post(client, f"{page}/due-date", {"due-due_date": "next tuesday", "due-reason": "x"}, page=page)
+    nonsense = submit(client, f"{page}/due-date", {"due-due_date": "next tuesday", "due-reason": "x"}, form_url=page)
     assert nonsense.status_code == 400
     assert (
-        post(client, f"{page}/due-date", {"due-due_date": new_due, "due-reason": "Part-time"}, page=page).status_code
+        submit(client, f"{page}/due-date", {"due-due_date": new_due, "due-reason": "Part-time"}, form_url=page).status_code
         == 302
     )
     assert "Yes, agree the plan" in client.get(f"{page}/agree").get_data(as_text=True)
-    assert post(client, f"{page}/agree", page=page).status_code == 200  # asks first
-    assert post(client, f"{page}/agree", {"confirm": "yes"}, page=page).status_code == 302
+    assert submit(client, f"{page}/agree", form_url=page).status_code == 200  # asks first
+    assert submit(client, f"{page}/agree", {"confirm": "yes"}, form_url=page).status_code == 302
     plan = db.session.scalar(select(InductionPlan).where(InductionPlan.user_id == ta.id))
     assert plan is not None and plan.due_date.isoformat() == new_due and plan.agreed_by_id == world["manager"].id
     auth.sign_out()
@@ -225,7 +220,7 @@ def test_a_manager_can_allow_more_quiz_attempts(client: Any, auth: Any, world: d
     auth.sign_in(world["manager"])
     page = f"/manage/learners/{ta.id}"
     assert (
-        post(client, f"{page}/attempts", {"attempts-quiz": "first-steps", "attempts-extra": "1"}, page=page).status_code
+        submit(client, f"{page}/attempts", {"attempts-quiz": "first-steps", "attempts-extra": "1"}, form_url=page).status_code
         == 302
     )
     auth.sign_out()
@@ -274,14 +269,14 @@ def test_learners_give_equality_answers_themselves(client: Any, auth: Any, world
     auth.sign_in(world["ta"])
     form = client.get("/about-you").get_data(as_text=True)
     assert "Prefer not to say" in form
-    response = post(
+    response = submit(
         client,
         "/about-you",
         {"age_band": "25 to 34", "sex": "prefer not to say", "ethnicity": "White", "disability": "no"},
     )
     assert response.status_code == 302
     assert db.session.get(EqualityMonitoring, world["ta"].id).age_band == "25 to 34"  # type: ignore[union-attr]
-    bad = post(client, "/about-you", {"age_band": "<script>", "sex": "x", "ethnicity": "x", "disability": "x"})
+    bad = submit(client, "/about-you", {"age_band": "<script>", "sex": "x", "ethnicity": "x", "disability": "x"})
     assert bad.status_code == 400
 
 

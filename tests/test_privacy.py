@@ -24,7 +24,8 @@ from induction.plans.models import InductionItem, Waiver
 from induction.privacy.models import Action, AuditEntry
 from induction.xapi.models import StatementRecord
 
-from .conftest import Factory, csrf_from
+from .conftest import Factory
+from .forms import submit
 from .journey import complete_everything
 
 MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "f2a4c6e8b0d1_privacy.py"
@@ -43,11 +44,6 @@ def world(make: Factory) -> dict[str, Any]:
     }
 
 
-def post(client: Any, url: str, data: dict[str, Any] | None = None, page: str | None = None) -> Any:
-    html = client.get(page or url).get_data(as_text=True)
-    return client.post(url, data={"csrf_token": csrf_from(html), **(data or {})})
-
-
 def finish_with_item_and_waiver(client: Any, auth: Any, world: dict[str, Any]) -> None:
     """The learner does every module but one (waived by the manager) and the manager signs off an item."""
     learner, manager = world["learner"], world["manager"]
@@ -59,8 +55,8 @@ def finish_with_item_and_waiver(client: Any, auth: Any, world: dict[str, Any]) -
     auth.sign_out()
     auth.sign_in(manager)
     page = f"/manage/learners/{learner.id}"
-    assert post(client, f"{page}/items/{item.id}/sign-off", {"confirm": "yes"}).status_code == 302
-    waived = post(client, f"{page}/waive", {"waive-module": "first-steps", "waive-reason": WAIVER_REASON}, page=page)
+    assert submit(client, f"{page}/items/{item.id}/sign-off", {"confirm": "yes"}).status_code == 302
+    waived = submit(client, f"{page}/waive", {"waive-module": "first-steps", "waive-reason": WAIVER_REASON}, form_url=page)
     assert waived.status_code == 302
     auth.sign_out()
 
@@ -265,18 +261,18 @@ def test_erasure_removes_the_person_and_reports_and_a_rebuild_still_agree(
     erase = f"/admin/users/{learner.id}/erase"
     form = client.get(erase).get_data(as_text=True)
     assert "Erase Sam Learner?" in form and "cannot be undone" in form
-    missing = post(client, erase, {"reason": "", "confirm": "y"})
+    missing = submit(client, erase, {"reason": "", "confirm": "y"})
     assert missing.status_code == 400 and "Give the reason for the erasure." in missing.get_data(as_text=True)
-    unticked = post(client, erase, {"reason": "Asked on 1 December"})
+    unticked = submit(client, erase, {"reason": "Asked on 1 December"})
     assert unticked.status_code == 400 and "Tick the box" in unticked.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, learner.id).erased_at is None  # type: ignore[union-attr]
-    done = post(client, erase, {"reason": "The person asked on 1 December (ticket 12)", "confirm": "y"})
+    done = submit(client, erase, {"reason": "The person asked on 1 December (ticket 12)", "confirm": "y"})
     assert done.status_code == 302
     assert "has been erased" in client.get(done.headers["Location"]).get_data(as_text=True)
-    again = post(client, erase, {"reason": "Twice", "confirm": "y"}, page=f"/admin/users/{learner.id}")
+    again = submit(client, erase, {"reason": "Twice", "confirm": "y"}, form_url=f"/admin/users/{learner.id}")
     assert again.status_code == 409 and "already erased" in again.get_data(as_text=True)
-    assert post(client, f"/admin/users/{admin.id}/erase", {"reason": "x", "confirm": "y"}).status_code == 409
+    assert submit(client, f"/admin/users/{admin.id}/erase", {"reason": "x", "confirm": "y"}).status_code == 409
 
     db.session.expire_all()
     person = db.session.get(User, learner.id)
@@ -300,8 +296,8 @@ def test_erasure_removes_the_person_and_reports_and_a_rebuild_still_agree(
     assert entry.detail == "The person asked on 1 December (ticket 12)"
     admin_page = client.get(f"/admin/users/{learner.id}").get_data(as_text=True)
     assert "was erased on" in admin_page and 'name="email"' not in admin_page
-    assert post(client, f"/admin/users/{learner.id}", {"name": "Back", "email": "b@example.org"},
-                page=f"/admin/users/{learner.id}").status_code == 409  # fmt: skip
+    assert submit(client, f"/admin/users/{learner.id}", {"name": "Back", "email": "b@example.org"},
+                form_url=f"/admin/users/{learner.id}").status_code == 409  # fmt: skip
     auth.sign_out()
 
     verify = client.get(f"/verify/{code}").get_data(as_text=True)
@@ -363,10 +359,10 @@ def test_retention_reports_on_a_dry_run_and_erases_on_apply_once(
     auth.sign_in(admin)
     page = f"/admin/users/{staying.id}"
     fields = {"name": "Still Here", "email": staying.email, "role": "learner", "organisation": school.id}
-    assert post(client, page, fields).status_code == 302
+    assert submit(client, page, fields).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, staying.id).left_at is not None  # type: ignore[union-attr]
-    assert post(client, page, {**fields, "active": "y"}).status_code == 302
+    assert submit(client, page, {**fields, "active": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, staying.id).left_at is None  # type: ignore[union-attr]
 
