@@ -52,6 +52,7 @@ run: install pdf-libraries
 test: install-test
 	$(BIN)/ruff check induction tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(FLASK) content check
 	$(MAKE) pytest-sqlite
 	scripts/with-postgres.sh $(MAKE) pytest-postgres

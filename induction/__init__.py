@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from induction import content, database, logs, models, web  # noqa: F401 - models: every table, for Alembic
     from induction.extensions import csrf, db, limiter, login_manager, migrate
+    from induction.plans import settling
 
     db.init_app(app)
     database.init_app(app)
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     content.init_app(app)
     logs.init_app(app)
     web.init_app(app)
+    settling.init_app(app)  # progress settles when the statement store announces statements
     if app.config.get("TRUST_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -88,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from induction.extensions import csrf
     from induction.partnership.views import bp as partnership
     from induction.privacy.views import bp as privacy
+    from induction.refreshers.views import bp as refreshers
     from induction.reporting.routes import bp as reporting
     from induction.trainers.views import bp as trainer
     from induction.training.views import bp as training
@@ -103,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         learning,
         completion,
         reporting,
+        refreshers,
         trainer,
         training,
         partnership,

@@ -1,4 +1,5 @@
-"""Turning a change of progress into `completed`, `satisfied` and a certificate, in the same transaction."""
+"""Certificates: issuing one for a completed induction (`plans.settling.settle` decides when), finding and
+revoking them, and the induction's expiry."""
 
 from __future__ import annotations
 
@@ -13,56 +14,8 @@ from induction.completion.models import Certificate
 from induction.content.model import Catalogue
 from induction.database import lock_learner
 from induction.extensions import db
-from induction.learning import progress
-from induction.plans import status as learner_status
-from induction.plans.items import items_done
-from induction.rules import DONE, ModuleState, Status, induction_status
+from induction.rules import DONE, ModuleState, Status
 from induction.xapi import statements as xs
-
-
-def settle(
-    user: User,
-    catalogue: Catalogue,
-    before: dict[str, ModuleState],
-    now: datetime | None = None,
-    items_before: bool | None = None,
-) -> Certificate | None:
-    """Recompute the learner's progress after an event; record what it completes.
-
-    `items_before` says whether the organisation and role items were all signed off
-    before the event (by default: as they are now). Returns the certificate if this
-    event completed the whole induction, or changed when a completed induction expires
-    (a refresher done early, a module waived after it was completed): the certificate
-    always states the expiry the rules give.
-    """
-    moment = now or utcnow()
-    items_after = items_done(user)
-    items_before = items_after if items_before is None else items_before
-    after = progress.refresh(user.id, catalogue, moment)
-    for module in catalogue.modules:
-        old, new = before.get(module.slug), after[module.slug]
-        if new.status is Status.COMPLETED and (old is None or old.completed_at != new.completed_at):
-            xs.record(
-                user,
-                xs.Event(
-                    xs.COMPLETED,
-                    f"modules/{module.slug}",
-                    module.title,
-                    registration=new.registration,
-                    revision=module.revision,
-                    success=True,
-                ),
-                moment,
-            )
-    learner_status.refresh([user], catalogue)
-    if induction_status(after.values(), items_after) is not Status.COMPLETED:
-        return None
-    was_done = induction_status(before.values(), items_before) is Status.COMPLETED
-    latest = latest_certificate(user.id) if was_done else None
-    renewed = latest is not None and latest.revoked_at is None and latest.expires_at != induction_expiry(after)
-    if not was_done or renewed:
-        return issue_certificate(user, catalogue, after, moment)
-    return None
 
 
 def induction_expiry(states: dict[str, ModuleState]) -> datetime | None:

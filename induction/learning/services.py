@@ -12,14 +12,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from induction.accounts.models import User, utcnow
-from induction.completion import services as completion
-from induction.completion.models import Certificate
 from induction.content.model import Catalogue, Module, Question, Quiz, Section
 from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
 from induction.learning.models import AttemptAllowance, ModuleProgress, QuizAttempt
 from induction.rules import Score, Status, score
+from induction.xapi import signals
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
@@ -52,9 +51,7 @@ def open_section(
         return False
     if _already_read(user, module, section, now):  # a request that arrived together recorded it
         return False
-    rows = progress.progress_rows(user.id)
-    before = progress.current_states(user.id, catalogue, now, rows=rows)
-    registration = progress.registration_for(user, module, now, rows)
+    registration = progress.registration_for(user, module, now, progress.progress_rows(user.id))
     event = xs.Event(
         xs.EXPERIENCED,
         object_path,
@@ -67,7 +64,7 @@ def open_section(
     if statement_id is not None:
         data["id"] = statement_id
     xs.store(data, user.id, xs.actor_key_for_uuid(user.uuid))
-    completion.settle(user, catalogue, before, now)
+    signals.announce([user], catalogue, now)  # settles progress in this transaction
     return True
 
 
@@ -265,7 +262,7 @@ class ForgedAnswers(ValueError):
 class Outcome:
     attempt: QuizAttempt
     score: Score
-    certificate: Certificate | None
+    certificate_issued: bool  # the submit completed the induction (or renewed its certificate)
 
 
 def submit(
@@ -302,7 +299,6 @@ def submit(
     keys = {d.question.id: d.question.correct_ids for d in drawn}
     valid = {d.question.id: answers[d.question.id] for d in drawn}
     result = score(valid, keys, quiz.pass_mark)
-    before = progress.current_states(user.id, catalogue, now)
     events = [
         xs.Event(
             xs.ANSWERED,
@@ -334,8 +330,8 @@ def submit(
     attempt.submitted_at = now
     attempt.responses = json.dumps({k: sorted(v) for k, v in valid.items()})
     attempt.score_raw, attempt.score_max, attempt.passed = result.raw, result.max, result.passed
-    certificate = completion.settle(user, catalogue, before, now)
-    return Outcome(attempt, result, certificate)
+    issued = signals.announce([user], catalogue, now)  # settles progress in this transaction
+    return Outcome(attempt, result, certificate_issued=any(c is not None for c in issued))
 
 
 def attempt_answers(attempt: QuizAttempt) -> dict[str, list[str]]:

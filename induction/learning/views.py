@@ -300,7 +300,7 @@ def _submit_quiz(module: Module, quiz: Any) -> Any:
             idle_seconds=current_app.config["PERMANENT_SESSION_LIFETIME"],
         ), 400
     db.session.commit()
-    if outcome.certificate is not None:
+    if outcome.certificate_issued:
         flash("You have completed your induction. Your certificate is ready.", "success")
     return redirect(url_for("learning.attempt", slug=quiz.slug, attempt_id=attempt.id))
 

@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from induction import clock
 from induction.accounts.models import User, utcnow
-from induction.completion import services as completion
 from induction.completion.models import Certificate
 from induction.content import catalogue as current_catalogue
 from induction.content.model import Catalogue, Module
 from induction.database import lock_learner
 from induction.extensions import db
 from induction.learning import progress
+from induction.plans import settling
 from induction.plans import status as learner_status
 from induction.plans.items import items_done
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
@@ -102,7 +102,6 @@ def sign_off_item(
     if row.signed_off_at is not None:
         raise PlanError("That item is already signed off.")
     moment = now or utcnow()
-    before = progress.current_states(learner.id, catalogue, moment)
     items_before = items_done(learner)
     statement = xs.record(
         learner,
@@ -112,7 +111,7 @@ def sign_off_item(
     row.signed_off_at, row.signed_off_by_id, row.statement_id = moment, manager.id, statement.id
     row.marked_done_at = row.marked_done_at or moment
     db.session.flush()
-    return completion.settle(learner, catalogue, before, moment, items_before=items_before)
+    return settling.settle(learner, catalogue, moment, items_before=items_before)
 
 
 def waive(manager: User, learner: User, module: Module, reason: str, catalogue: Catalogue) -> Certificate | None:
@@ -123,7 +122,6 @@ def waive(manager: User, learner: User, module: Module, reason: str, catalogue: 
     if active_waiver(learner, module.slug) is not None:
         raise PlanError("That module is already waived.")
     moment = utcnow()
-    before = progress.current_states(learner.id, catalogue, moment)
     statement = xs.record(
         learner,
         xs.Event(
@@ -146,7 +144,7 @@ def waive(manager: User, learner: User, module: Module, reason: str, catalogue: 
             waived_at=moment,
         )
     )
-    return completion.settle(learner, catalogue, before, moment)
+    return settling.settle(learner, catalogue, moment)
 
 
 def active_waiver(learner: User, module_slug: str) -> Waiver | None:
@@ -163,9 +161,8 @@ def undo_waiver(manager: User, learner: User, waiver: Waiver, catalogue: Catalog
     if waiver.undone_at is not None:
         return  # undone already, e.g. by the same click sent twice
     moment = utcnow()
-    before = progress.current_states(learner.id, catalogue, moment)
     xs.record(manager, xs.Event(xs.VOIDED, "", "", statement_ref=waiver.statement_id), moment)
     xs.mark_voided(waiver.statement_id)
     waiver.undone_at, waiver.undone_by_id = moment, manager.id
     db.session.flush()
-    completion.settle(learner, catalogue, before, moment)
+    settling.settle(learner, catalogue, moment)

@@ -16,7 +16,7 @@ from induction.accounts.models import Role, User, utcnow
 from induction.content import catalogue
 from induction.database import lock_learner
 from induction.extensions import db
-from induction.xapi import formats
+from induction.xapi import formats, signals
 from induction.xapi import store as lrs_store
 from induction.xapi.formats import XapiError
 from induction.xapi.models import StatementRecord
@@ -92,9 +92,6 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
 
     A statement whose actor is a known learner is stored with that learner and their progress
     is settled in the same transaction, exactly as if it had been made in the browser."""
-    from induction.completion.services import settle
-    from induction.learning.progress import current_states
-
     if caller.read_only:
         raise XapiError("these credentials may only read", "Authorization", 403)
     now = utcnow()
@@ -127,8 +124,6 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
             if user is not None and user.role == Role.LEARNER.value:
                 lock_learner(user.id)
                 affected[user.id] = user
-    content = catalogue()
-    before = {uid: current_states(uid, content, now) for uid in affected}
     prepared = []
     for statement in new:
         user = learners.get(_account_name(statement))
@@ -139,8 +134,7 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
     if prepared:
         lrs_store.store_many(prepared, voided_now)
         lrs_store.void(void_targets)
-    for uid, user in affected.items():
-        settle(user, content, before[uid], now)
+    signals.announce(list(affected.values()), catalogue(), now)  # settles their progress in this transaction
     return ids
 
 

@@ -1,0 +1,42 @@
+"""What the statement store tells the layers above it, without importing them.
+
+`statements_stored` is sent once a change has stored statements about learners (and applied the
+voids among them), inside the same transaction, before anything commits. Its subscriber,
+`plans.settling.on_statements_stored` (connected by `create_app`), settles each learner's progress:
+the `module_progress` and `learner_status` rows, `completed` and `satisfied` statements and the
+certificate, all in that transaction. So the statement, its projections and the certificate land
+together or not at all. The sender has taken each learner's lock (`database.lock_learner`) before
+reading what the change depends on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from blinker import Namespace
+from flask import current_app
+
+from induction.accounts.models import User
+from induction.content.model import Catalogue
+
+_signals = Namespace()
+
+statements_stored = _signals.signal("statements-stored")
+"""Sent with the app as sender and `learners` (in the order to settle them), `catalogue`, `now`."""
+
+
+class NobodySettles(RuntimeError):
+    """Statements were stored but nothing subscribes to settle progress: the app was not wired."""
+
+
+def announce(learners: Sequence[User], catalogue: Catalogue, now: datetime) -> list[Any]:
+    """Send `statements_stored` for these learners; returns what the subscribers answered (a
+    certificate the change issued, or None). Raises NobodySettles if no subscriber is connected,
+    so progress can never silently fall behind the statements."""
+    if not learners:
+        return []
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not statements_stored.has_receivers_for(app):
+        raise NobodySettles("no subscriber to statements_stored: create_app connects plans.settling")
+    return [answer for _, answer in statements_stored.send(app, learners=learners, catalogue=catalogue, now=now)]
