@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import Factory, csrf_from
+from .conftest import Factory
+from .forms import submit
 from .mailbox import Mailbox
 
 
@@ -34,8 +35,8 @@ def world(make: Any) -> dict[str, Any]:
 
 
 def post(client: Any, url: str, data: dict[str, Any] | None = None, page: str = "/manage/") -> Any:
-    html = client.get(page).get_data(as_text=True)
-    return client.post(url, data={"csrf_token": csrf_from(html), **(data or {})})
+    """Send a form from `page`, by default the manager's list of learners."""
+    return submit(client, url, data, form_url=page)
 
 
 def listed(client: Any, query: str) -> str:

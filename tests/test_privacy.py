@@ -56,7 +56,8 @@ def finish_with_item_and_waiver(client: Any, auth: Any, world: dict[str, Any]) -
     auth.sign_in(manager)
     page = f"/manage/learners/{learner.id}"
     assert submit(client, f"{page}/items/{item.id}/sign-off", {"confirm": "yes"}).status_code == 302
-    waived = submit(client, f"{page}/waive", {"waive-module": "first-steps", "waive-reason": WAIVER_REASON}, form_url=page)
+    waiver = {"waive-module": "first-steps", "waive-reason": WAIVER_REASON}
+    waived = submit(client, f"{page}/waive", waiver, form_url=page)
     assert waived.status_code == 302
     auth.sign_out()
 

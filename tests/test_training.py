@@ -23,7 +23,8 @@ from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
 from .concurrency import Visitor, codes, no_server_errors
-from .conftest import Factory, csrf_from
+from .conftest import Factory
+from .forms import submit
 from .journey import complete_modules_at
 
 
@@ -54,8 +55,8 @@ def bookings(session: TrainingSession) -> dict[int, str]:
 
 
 def post(client: Any, path: str, **data: Any) -> Any:
-    page = client.get("/training")
-    return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True)), **data})
+    """Send a form from the training page."""
+    return submit(client, path, data, form_url="/training")
 
 
 def calendar_of(message: Message) -> Calendar | None:
@@ -210,15 +211,8 @@ def test_the_register_records_attended_with_the_trainer_and_signs_off_the_plan_i
     complete_modules_at(learner, utcnow() - timedelta(days=1))
     auth.sign_in(trainer)
 
-    page = client.get(f"/training/{session.id}/register")
-    answer = client.post(
-        f"/training/{session.id}/register",
-        data={
-            "csrf_token": csrf_from(page.get_data(as_text=True)),
-            f"attended-{learner.id}": "yes",
-            f"attended-{absent.id}": "no",
-        },
-    )
+    register = f"/training/{session.id}/register"
+    answer = submit(client, register, {f"attended-{learner.id}": "yes", f"attended-{absent.id}": "no"})
 
     assert answer.status_code == 302
     db.session.expire_all()
@@ -236,10 +230,7 @@ def test_the_register_records_attended_with_the_trainer_and_signs_off_the_plan_i
     )
     assert {b.user_id: b.attended for b in db.session.scalars(select(Booking))} == {learner.id: True, absent.id: False}
 
-    again = client.post(
-        f"/training/{session.id}/register",
-        data={"csrf_token": csrf_from(page.get_data(as_text=True)), f"attended-{learner.id}": "yes"},
-    )
+    again = submit(client, register, {f"attended-{learner.id}": "yes"})
     assert again.status_code == 302
     assert db.session.scalar(select(func.count()).where(StatementRecord.verb_id == xs.ATTENDED)) == 1
 
@@ -249,14 +240,11 @@ def test_a_register_with_someone_not_booked_or_a_bad_answer_is_refused(client: A
     session = a_session(trainer, start=utcnow() - timedelta(minutes=30))
     stranger = make.learner()
     auth.sign_in(trainer)
-    page = client.get(f"/training/{session.id}/register")
-    token = csrf_from(page.get_data(as_text=True))
-    refused = client.post(
-        f"/training/{session.id}/register", data={"csrf_token": token, f"attended-{stranger.id}": "yes"}
-    )
+    register = f"/training/{session.id}/register"
+    refused = submit(client, register, {f"attended-{stranger.id}": "yes"})
     assert refused.status_code == 400
     assert "only people with a place" in refused.get_data(as_text=True)
-    bad = client.post(f"/training/{session.id}/register", data={"csrf_token": token, "attended-1": "maybe"})
+    bad = submit(client, register, {"attended-1": "maybe"})
     assert bad.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(StatementRecord)) == 0
 
@@ -290,20 +278,16 @@ def test_learners_cannot_take_registers_or_schedule(client: Any, auth: Any, make
 
 def test_a_trainer_schedules_a_session_and_faults_are_named(client: Any, auth: Any, make: Factory) -> None:
     auth.sign_in(make.user(Role.TRAINER))
-    page = client.get("/training/new")
-    token = csrf_from(page.get_data(as_text=True))
     day = (utcnow() + timedelta(days=10)).date().isoformat()
-    form = {"csrf_token": token, "title": "Day 1", "topic": " Integrated  day 1 ", "module": "", "day": day,
+    form = {"title": "Day 1", "topic": " Integrated  day 1 ", "module": "", "day": day,
             "starts": "09:30", "ends": "16:00", "mode": "online", "venue": "", "online_link": "",
             "capacity": "20", "max_sector_share": "34"}  # fmt: skip
-    refused = client.post("/training/new", data=form)
+    refused = submit(client, "/training/new", form)
     assert refused.status_code == 400
     assert "Enter the joining link." in refused.get_data(as_text=True)
-    assert (
-        client.post("/training/new", data=form | {"ends": "08:00", "online_link": "https://meet.example/x"}).status_code
-        == 400
-    )
-    made = client.post("/training/new", data=form | {"online_link": "https://meet.example/x"})
+    backwards = submit(client, "/training/new", form | {"ends": "08:00", "online_link": "https://meet.example/x"})
+    assert backwards.status_code == 400
+    made = submit(client, "/training/new", form | {"online_link": "https://meet.example/x"})
     assert made.status_code == 302
     session = db.session.scalar(select(TrainingSession))
     assert session is not None and session.topic == "Integrated day 1" and session.online
