@@ -25,6 +25,7 @@ from induction.accounts.models import Organisation, Role, User
 from induction.accounts.passwords import hash_password
 from induction.extensions import db, limiter
 
+from .forms import csrf_from, submit
 from .mailbox import Mailbox, free_port
 
 HERE = Path(__file__).resolve().parent
@@ -192,23 +193,11 @@ class AuthActions:
 
     def sign_in(self, user: User | str, password: str = PASSWORD) -> Any:
         email = user if isinstance(user, str) else user.email
-        page = self.client.get("/sign-in")
-        return self.client.post(
-            "/sign-in",
-            data={"email": email, "password": password, "csrf_token": csrf_from(page.get_data(as_text=True))},
-        )
+        return submit(self.client, "/sign-in", {"email": email, "password": password})
 
     def sign_out(self) -> Any:
         page = self.client.get("/", follow_redirects=True)
         return self.client.post("/sign-out", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
-
-
-def csrf_from(html: str) -> str:
-    import re
-
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
 
 
 @pytest.fixture
