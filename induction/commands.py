@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from induction import clock
 from induction.accounts import services as services_accounts
-from induction.accounts.models import Organisation, Partnership, Role, User, utcnow
+from induction.accounts.models import Organisation, Partnership, Role, User
 from induction.accounts.passwords import hash_password
+from induction.clock import utcnow
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import progress, services

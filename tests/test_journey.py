@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from induction.accounts.models import Role, utcnow
+from induction.accounts.models import Role
+from induction.clock import utcnow
 from induction.completion.models import Certificate
 from induction.completion.services import revoke
 from induction.content import catalogue

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from induction.clock import utcnow
+from induction import clock
 from induction.extensions import db
 
 
@@ -79,7 +79,7 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     sector: Mapped[str] = mapped_column(String(40))
     ownership: Mapped[str] = mapped_column(String(20))
     induction_weeks: Mapped[int] = mapped_column(default=12)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
 
     learners: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -102,7 +102,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     start_date: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
     demo: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
     last_sign_in_at: Mapped[datetime | None]
     # The one set-password link that works now; a new link replaces it, setting a password clears it.
     password_link_id: Mapped[str | None] = mapped_column(String(32))
@@ -177,7 +177,7 @@ class Membership(db.Model):  # type: ignore[name-defined,misc]
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     job_role: Mapped[str | None] = mapped_column(String(120))
     started_on: Mapped[date | None]  # the day they started work there: their induction there is due from it
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
     left_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -199,8 +199,8 @@ class UserSession(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     remember: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
     user_agent: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User] = relationship()
@@ -214,7 +214,7 @@ class SignInAttempt(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=clock.utcnow, index=True)
 
 
 class EqualityMonitoring(db.Model):  # type: ignore[name-defined,misc]
@@ -227,7 +227,7 @@ class EqualityMonitoring(db.Model):  # type: ignore[name-defined,misc]
     sex: Mapped[str] = mapped_column(String(40), default="prefer not to say")
     ethnicity: Mapped[str] = mapped_column(String(60), default="prefer not to say")
     disability: Mapped[str] = mapped_column(String(40), default="prefer not to say")
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
 
 
 class IdentityProvider(db.Model):  # type: ignore[name-defined,misc]
@@ -241,7 +241,7 @@ class IdentityProvider(db.Model):  # type: ignore[name-defined,misc]
     issuer: Mapped[str] = mapped_column(String(300))
     client_id: Mapped[str] = mapped_column(String(200))
     client_secret: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
 
     organisations: Mapped[list[ProviderOrganisation]] = relationship(
         back_populates="provider", cascade="all, delete-orphan"
@@ -280,4 +280,4 @@ class IdentityLink(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     issuer: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)

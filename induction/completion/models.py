@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from induction.accounts.models import User, utcnow
+from induction.accounts.models import User
+from induction.clock import utcnow
 from induction.extensions import db
 from induction.rules import expired
 

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from induction.accounts.models import User, utcnow
+from induction.accounts.models import User
+from induction.clock import utcnow
 from induction.completion.models import Certificate
 from induction.content.model import Catalogue
 from induction.database import lock_learner

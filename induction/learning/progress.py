@@ -9,7 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from induction.accounts.models import User, utcnow
+from induction.accounts.models import User
+from induction.clock import utcnow
 from induction.content.model import Catalogue, Module
 from induction.extensions import db
 from induction.learning.models import ModuleProgress

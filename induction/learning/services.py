@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from induction.accounts.models import User, utcnow
+from induction.accounts.models import User
+from induction.clock import utcnow
 from induction.content.model import Catalogue, Module, Question, Quiz, Section
 from induction.database import lock_learner
 from induction.extensions import db

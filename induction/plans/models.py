@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from induction.accounts.models import Organisation, User, utcnow
+from induction.accounts.models import Organisation, User
+from induction.clock import utcnow
 from induction.extensions import db
 
 

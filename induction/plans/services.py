@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from induction import clock
-from induction.accounts.models import User, utcnow
+from induction.accounts.models import User
+from induction.clock import utcnow
 from induction.completion.models import Certificate
 from induction.content import catalogue as current_catalogue
 from induction.content.model import Catalogue, Module

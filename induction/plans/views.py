@@ -12,7 +12,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from induction.accounts.decorators import role_required
-from induction.accounts.models import EqualityMonitoring, Role, utcnow
+from induction.accounts.models import EqualityMonitoring, Role
+from induction.clock import utcnow
 from induction.completion.services import latest_certificate
 from induction.content import catalogue
 from induction.extensions import db

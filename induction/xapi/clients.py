@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, select
 
-from induction.accounts.models import utcnow
+from induction.clock import utcnow
 from induction.extensions import db
 from induction.xapi.formats import XapiError
 from induction.xapi.models import LrsClient

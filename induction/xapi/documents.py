@@ -12,7 +12,7 @@ from flask import Response
 from sqlalchemy import delete, select
 from werkzeug.http import http_date
 
-from induction.accounts.models import utcnow
+from induction.clock import utcnow
 from induction.extensions import db
 from induction.xapi import formats, query, services
 from induction.xapi.formats import XapiError

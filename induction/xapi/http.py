@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from induction.accounts.models import utcnow
+from induction.clock import utcnow
 from induction.database import retry_conflicts
 from induction.extensions import db
 from induction.xapi import attachments, clients, formats

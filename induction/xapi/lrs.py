@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.http import http_date
 
-from induction.accounts.models import utcnow
+from induction.clock import utcnow
 from induction.extensions import db
 from induction.xapi import formats, formatting, query, services, validation
 from induction.xapi.attachments import Part

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from induction.accounts.models import utcnow
+from induction.clock import utcnow
 from induction.extensions import db
 
 

@@ -12,7 +12,8 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
 from induction.accounts import scope
-from induction.accounts.models import Role, User, utcnow
+from induction.accounts.models import Role, User
+from induction.clock import utcnow
 from induction.content import catalogue
 from induction.database import lock_learner
 from induction.extensions import db

@@ -25,7 +25,8 @@ from tincan import (
     Verb,
 )
 
-from induction.accounts.models import User, utcnow
+from induction.accounts.models import User
+from induction.clock import utcnow
 from induction.xapi import store as lrs_store
 from induction.xapi.models import StatementRecord
 

@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import insert, select, update
 
-from induction.accounts.models import utcnow
+from induction.clock import utcnow
 from induction.extensions import db
 from induction.xapi import formats
 from induction.xapi.models import ActivityDefinition, ForwardItem, StatementLink, StatementRecord
