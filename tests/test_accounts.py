@@ -11,7 +11,8 @@ from induction.accounts.models import Role
 from induction.accounts.passwords import password_problem
 from induction.extensions import db
 
-from .conftest import PASSWORD, AuthActions, csrf_from
+from .conftest import PASSWORD, AuthActions
+from .forms import submit
 
 
 def test_sign_in_takes_a_learner_home(client: Any, auth: Any, make: Any) -> None:
@@ -47,11 +48,7 @@ def test_pages_need_sign_in(client: Any) -> None:
 
 def test_next_only_goes_to_this_site(client: Any, make: Any) -> None:
     learner = make.learner()
-    page = client.get("/sign-in?next=//evil.example/")
-    response = client.post(
-        "/sign-in?next=//evil.example/",
-        data={"email": learner.email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True))},
-    )
+    response = submit(client, "/sign-in?next=//evil.example/", {"email": learner.email, "password": PASSWORD})
     assert response.headers["Location"] == "/"
 
 
@@ -126,34 +123,14 @@ def test_password_rules_follow_length_not_composition(password: str, problem: st
 def test_change_password(client: Any, auth: Any, make: Any) -> None:
     learner = make.learner()
     auth.sign_in(learner)
-    page = client.get("/account/password").get_data(as_text=True)
-    token = csrf_from(page)
-    bad = client.post(
-        "/account/password",
-        data={
-            "current": "not it at all",
-            "new": "purple tractor lemon",
-            "confirm": "purple tractor lemon",
-            "csrf_token": token,
-        },
-    )
+    new = {"new": "purple tractor lemon", "confirm": "purple tractor lemon"}
+    bad = submit(client, "/account/password", {"current": "not it at all", **new})
     assert bad.status_code == 400
     assert "Your current password is not right." in bad.get_data(as_text=True)
-    weak = client.post(
-        "/account/password",
-        data={"current": PASSWORD, "new": "password123", "confirm": "password123", "csrf_token": token},
-    )
+    weak = submit(client, "/account/password", {"current": PASSWORD, "new": "password123", "confirm": "password123"})
     assert weak.status_code == 400
     assert "too common" in weak.get_data(as_text=True)
-    good = client.post(
-        "/account/password",
-        data={
-            "current": PASSWORD,
-            "new": "purple tractor lemon",
-            "confirm": "purple tractor lemon",
-            "csrf_token": token,
-        },
-    )
+    good = submit(client, "/account/password", {"current": PASSWORD, **new})
     assert good.status_code == 302
     auth.sign_out()
     assert auth.sign_in(learner, PASSWORD).status_code == 401
@@ -177,13 +154,7 @@ def test_a_set_password_link_dies_when_a_newer_one_is_sent_and_when_used(client:
     replaced = client.get(older)
     assert replaced.status_code == 400
     assert "a newer one has been sent" in replaced.get_data(as_text=True)
-    page = client.get(newer)
-    assert page.status_code == 200
-    response = client.post(
-        newer,
-        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "new": "river stone lantern",
-              "confirm": "river stone lantern"},
-    )  # fmt: skip
+    response = submit(client, newer, {"new": "river stone lantern", "confirm": "river stone lantern"})
     assert response.status_code == 302
     for link in (newer, older):
         used = client.get(link)
@@ -199,10 +170,7 @@ def test_setting_a_password_from_a_link_ends_the_accounts_sign_ins(app: Any, cli
     other = app.test_client()
     AuthActions(other).sign_in(learner)
     assert other.get("/").status_code == 200
-    page = client.get(link).get_data(as_text=True)
-    client.post(
-        link, data={"csrf_token": csrf_from(page), "new": "river stone lantern", "confirm": "river stone lantern"}
-    )
+    assert submit(client, link, {"new": "river stone lantern", "confirm": "river stone lantern"}).status_code == 302
     assert other.get("/").status_code == 302
 
 
@@ -215,8 +183,7 @@ class TestForgotPassword:
 
     @staticmethod
     def ask(client: Any, email: str) -> Any:
-        page = client.get("/forgot-password").get_data(as_text=True)
-        return client.post("/forgot-password", data={"email": email, "csrf_token": csrf_from(page)})
+        return submit(client, "/forgot-password", {"email": email})
 
     @staticmethod
     def link_in(mailbox: Any, email: str) -> str:
@@ -246,11 +213,8 @@ class TestForgotPassword:
         learner = make.learner(email="forgetful@example.org")
         self.ask(client, learner.email)
         link = self.link_in(mailbox, learner.email)
-        page = client.get(link)
-        assert page.status_code == 200
         new = "quiet harbour window"
-        data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "new": new, "confirm": new}
-        assert client.post(link, data=data).status_code == 302
+        assert submit(client, link, {"new": new, "confirm": new}).status_code == 302
         used = client.get(link)
         assert used.status_code == 400 and "already been used" in used.get_data(as_text=True)
         assert auth.sign_in(learner.email, PASSWORD).status_code == 401
