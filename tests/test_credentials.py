@@ -33,7 +33,8 @@ from induction.rules import Status
 from induction.xapi.models import StatementRecord
 
 from .concurrency import Visitor, codes, no_server_errors
-from .conftest import AuthActions, Factory, FreshContextClient, csrf_from, make_app
+from .conftest import AuthActions, Factory, FreshContextClient, make_app
+from .forms import submit
 from .journey import complete_modules_at
 
 
@@ -99,15 +100,12 @@ def on_b(other: Flask) -> dict[str, Any]:
 
 
 def check(client: Any, **data: Any) -> Any:
-    page = client.get("/manage/credentials")
-    assert page.status_code == 200
-    return client.post("/manage/credentials", data={"csrf_token": csrf_from(page.get_data(as_text=True)), **data})
+    return submit(client, "/manage/credentials", data)
 
 
 def credit(client: Any, token: str, learner_id: int) -> Any:
-    page = client.get("/manage/credentials")
-    csrf = csrf_from(page.get_data(as_text=True))
-    return client.post("/manage/credentials/credit", data={"csrf_token": csrf, "token": token, "learner": learner_id})
+    credited = {"token": token, "learner": learner_id}
+    return submit(client, "/manage/credentials/credit", credited, form_url="/manage/credentials")
 
 
 def text(response: Any) -> str:
