@@ -15,6 +15,7 @@ from induction.reminders.models import ReminderSent
 from induction.reminders.services import send_reminders
 
 from .conftest import csrf_from
+from .forms import submit
 from .mailbox import Mailbox, free_port
 
 GOOD_CSV = (
@@ -40,13 +41,9 @@ def upload(client: Any, organisation: int, content: str | bytes, filename: str =
     """Step 1: the file goes up and is kept; the answer leads to the page that checks it."""
     import io
 
-    page = client.get("/manage/import").get_data(as_text=True)
     data = content.encode() if isinstance(content, str) else content
-    return client.post(
-        "/manage/import",
-        data={"csrf_token": csrf_from(page), "organisation": organisation, "file": (io.BytesIO(data), filename)},
-        content_type="multipart/form-data",
-    )
+    form = {"organisation": organisation, "file": (io.BytesIO(data), filename)}
+    return submit(client, "/manage/import", form, content_type="multipart/form-data")
 
 
 def checked(client: Any, organisation: int, content: str | bytes) -> tuple[str, Any]:
@@ -57,8 +54,7 @@ def checked(client: Any, organisation: int, content: str | bytes) -> tuple[str, 
 
 
 def confirm(client: Any, check_url: str) -> Any:
-    page = client.get(check_url).get_data(as_text=True)
-    return client.post(check_url, data={"csrf_token": csrf_from(page), "confirm": "yes"})
+    return submit(client, check_url, {"confirm": "yes"})
 
 
 def learners() -> list[str]:
@@ -159,9 +155,7 @@ def test_importing_into_another_organisation_is_refused(client: Any, auth: Any, 
 
 def test_adding_one_learner_with_the_form(client: Any, auth: Any, setting: Any, mailbox: Mailbox) -> None:
     auth.sign_in(setting["manager"])
-    page = client.get("/manage/learners/new").get_data(as_text=True)
     data = {
-        "csrf_token": csrf_from(page),
         "name": "Zed Zee",
         "email": "zed@example.org",
         "organisation": setting["club"].id,
@@ -169,9 +163,9 @@ def test_adding_one_learner_with_the_form(client: Any, auth: Any, setting: Any, 
         "role_group": "1",
         "start_date": "2026-11-02",
     }
-    assert client.post("/manage/learners/new", data=data).status_code == 302
+    assert submit(client, "/manage/learners/new", data).status_code == 302
     assert len(mailbox.to("zed@example.org")) == 1
-    again = client.post("/manage/learners/new", data=data)
+    again = submit(client, "/manage/learners/new", data)
     assert again.status_code == 400
     assert "already has an account" in again.get_data(as_text=True)
 
@@ -179,11 +173,10 @@ def test_adding_one_learner_with_the_form(client: Any, auth: Any, setting: Any, 
 def test_when_mail_fails_the_manager_gets_the_link(client: Any, auth: Any, setting: Any, app: Any) -> None:
     app.config["SMTP_PORT"] = free_port()  # nothing listens there
     auth.sign_in(setting["manager"])
-    page = client.get("/manage/learners/new").get_data(as_text=True)
-    response = client.post(
+    response = submit(
+        client,
         "/manage/learners/new",
-        data={
-            "csrf_token": csrf_from(page),
+        {
             "name": "Una",
             "email": "una@example.org",
             "organisation": setting["club"].id,
@@ -235,9 +228,7 @@ def test_an_admin_adding_someone_gets_the_link_when_mail_fails(
     from induction.accounts.models import Role
 
     auth.sign_in(make.user(Role.ADMIN))
-    page = client.get("/admin/users/new").get_data(as_text=True)
     data = {
-        "csrf_token": csrf_from(page),
         "name": "Tess Trainer",
         "email": "tess@example.org",
         "role": "trainer",
@@ -246,7 +237,7 @@ def test_an_admin_adding_someone_gets_the_link_when_mail_fails(
         "active": "y",
     }
     app.config["SMTP_PORT"] = free_port()  # nothing listens there
-    response = client.post("/admin/users/new", data=data, follow_redirects=True)
+    response = submit(client, "/admin/users/new", data, follow_redirects=True)
     assert "The e-mail could not be sent. Give Tess Trainer this link" in response.get_data(as_text=True)
     assert "/set-password/" in response.get_data(as_text=True)
     assert mailbox.messages == []
