@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from induction.clock import utcnow
 from induction.extensions import db
@@ -66,16 +66,16 @@ def clients_query() -> Select[Any]:
 
 
 def organisations_of(client: LrsClient) -> frozenset[int]:
-    return frozenset(int(i) for i in json.loads(client.organisation_ids or "[]"))
+    return _organisations(client.organisation_ids)
 
 
-def authority_of(client: LrsClient) -> dict[str, object]:
-    """The Agent that statements posted with this client are asserted by."""
-    return {
-        "objectType": "Agent",
-        "name": client.name,
-        "account": {"homePage": current_app.config["BASE_URL"], "name": client.key},
-    }
+def _organisations(stored: str | None) -> frozenset[int]:
+    return frozenset(int(i) for i in json.loads(stored or "[]"))
+
+
+def authority_of(name: str, key: str) -> dict[str, Any]:
+    """The Agent that statements posted with the client of this name and key are asserted by."""
+    return {"objectType": "Agent", "name": name, "account": {"homePage": current_app.config["BASE_URL"], "name": key}}
 
 
 def _credentials(header: str | None) -> tuple[str, str]:
@@ -90,9 +90,13 @@ def _credentials(header: str | None) -> tuple[str, str]:
 
 
 def authenticate(header: str | None) -> Caller:
-    """The caller for these Basic credentials; 401 unless they name a live client with the right secret."""
+    """The caller for these Basic credentials; 401 unless they name a live client with the right secret.
+
+    Called once per request, and read as one row of plain columns: no ORM object to build or expire."""
     key, secret = _credentials(header)
-    client = db.session.scalar(select(LrsClient).where(LrsClient.key == key)) if key else None
+    C = LrsClient.__table__
+    columns = (C.c.id, C.c.name, C.c.secret_hash, C.c.read_only, C.c.organisation_ids, C.c.revoked_at, C.c.last_used_at)
+    client = db.session.execute(select(*columns).where(C.c.key == key)).first() if key else None
     if client is None or client.revoked_at is not None:
         raise XapiError("these credentials are not known or have been revoked", "Authorization", 401)
     if not hmac.compare_digest(client.secret_hash, hash_secret(secret)):
@@ -100,10 +104,10 @@ def authenticate(header: str | None) -> Caller:
     now = utcnow()
     # Record use at most once a minute, so reads do not each write.
     if client.last_used_at is None or now - client.last_used_at > timedelta(minutes=1):
-        client.last_used_at = now
+        db.session.execute(update(C).where(C.c.id == client.id).values(last_used_at=now))
     return Caller(
-        authority=authority_of(client),
+        authority=authority_of(client.name, key),
         read_only=client.read_only,
-        organisation_ids=organisations_of(client),
+        organisation_ids=_organisations(client.organisation_ids),
         client_id=client.id,
     )

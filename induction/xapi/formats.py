@@ -1,17 +1,26 @@
-"""The xAPI 1.0.3 value formats (IRIs, UUIDs, timestamps, durations, language tags) and the error they raise."""
+"""The xAPI 1.0.3 formats: values (IRIs, UUIDs, timestamps, durations, language tags) and the error
+they raise, strict JSON in and out, and statements as GET returns them (`exact`, `ids`, `canonical`)."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
+from sqlalchemy import select
+
+from induction.extensions import db
+from induction.xapi.models import ActivityDefinition
+
 VERSION = "1.0.3"
+IFIS = ("mbox", "mbox_sha1sum", "openid", "account")  # an Agent's inverse functional identifiers
 
 # Limits on what the LRS accepts (docs/xapi.md, "Limits"): whatever passes them can be stored,
 # read back and computed with (refresher dates included) on SQLite and PostgreSQL alike.
@@ -167,31 +176,80 @@ def check_version_header(value: str | None) -> None:
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise XapiError(f"the property {key!r} occurs more than once", key)
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise XapiError(f"the property {key!r} occurs more than once", key)
+            seen.add(key)
     return result
+
+
+# For a quick look at JSON's nesting: every byte but brackets, quotes and backslashes deleted
+# (UTF-8 never uses these bytes inside another character), then the strings taken out.
+_SHAPE_BYTES = bytes(c for c in range(256) if c not in b'[]{}"\\')
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_STEP = [0] * 256
+_STEP[ord("[")] = _STEP[ord("{")] = 1
+_STEP[ord("]")] = _STEP[ord("}")] = -1
+
+
+def _may_be_deeper(raw: bytes, limit: int) -> bool:
+    """False when JSON (already parsed, so well formed) nests at most `limit` levels; in C mostly."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    shape = raw.translate(None, _SHAPE_BYTES)
+    # without escapes the quotes pair up in order, so the strings are every other piece
+    shape = _STRING.sub(b"", shape) if b"\\" in shape else b"".join(shape.split(b'"')[::2])
+    return len(shape) > limit and max(accumulate(map(_STEP.__getitem__, shape))) > limit
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def loads(text: str | bytes, field: str = "body") -> Any:
     """Parse JSON, refusing repeated properties, NaN and Infinity, numbers beyond a double's range,
-    lone surrogates and NUL characters, and nesting deeper than MAX_DEPTH; each fault names its place."""
+    lone surrogates and NUL characters, and nesting deeper than MAX_DEPTH; each fault names its place.
+
+    The walk that finds a fault's place (check_json) runs only when the text may hold one: a \\u
+    escape (the only way to write NUL or a lone surrogate in valid JSON), a raw surrogate, a number
+    past a double's range, or more than MAX_DEPTH brackets deep. Most bodies have none of these."""
+    suspect: list[str] = []
 
     def _constant(name: str) -> Any:
         raise XapiError(f"{name} is not valid JSON", field)
 
     def _int(digits: str) -> Any:  # past a double's range either way; int() would refuse 4,300+ digits
+        if len(digits) > 308:
+            suspect.append(digits)
         return math.inf if len(digits) > 320 else int(digits)
 
+    def _float(number: str) -> float:
+        value = float(number)
+        if math.isinf(value):
+            suspect.append(number)
+        return value
+
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_constant, parse_int=_int)
+        if isinstance(text, bytes | bytearray):  # as json.loads would read them
+            raw, text = bytes(text), text.decode(json.detect_encoding(text), "surrogatepass")
+        else:
+            raw = text.encode("utf-8", "surrogatepass")
+        value = json.loads(
+            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_constant, parse_int=_int, parse_float=_float
+        )
     except RecursionError:
         raise XapiError(f"the JSON is nested more than {MAX_DEPTH} levels deep", field) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise XapiError(f"not valid JSON: {error}", field) from None
-    check_json(value, field)
+    if suspect or "\\u" in text or (not text.isascii() and _has_surrogate(text)) or _may_be_deeper(raw, MAX_DEPTH):
+        check_json(value, field)
     return value
 
 
@@ -244,3 +302,138 @@ def dumps(data: Any) -> str:
 def short_key(value: str) -> str:
     """A value short enough for an index: itself up to 255 characters, else its SHA-256."""
     return value if len(value) <= 255 else "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- statements as GET returns them: `exact`, `ids` or `canonical` (one language per map, by Accept-Language)
+
+
+def accepted_languages(header: str | None) -> list[str]:
+    """Language ranges from an Accept-Language header, best first."""
+    ranges = []
+    for index, part in enumerate((header or "").split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip()
+        if not tag:
+            continue
+        weight = 1.0
+        for parameter in pieces[1:]:
+            name, _, value = parameter.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if weight > 0:
+            ranges.append((-weight, index, tag.lower()))
+    return [tag for _, _, tag in sorted(ranges)]
+
+
+def pick_language(value: dict[str, str], languages: list[str]) -> dict[str, str]:
+    """The one entry of a language map that best fits the accepted languages (RFC 2616 matching)."""
+    if not value:
+        return value
+    lowered = {k.lower(): k for k in value}
+    for wanted in languages:
+        if wanted == "*":
+            break
+        if wanted in lowered:
+            key = lowered[wanted]
+            return {key: value[key]}
+        for tag, key in lowered.items():
+            if tag.startswith(wanted + "-"):
+                return {key: value[key]}
+    key = next(iter(value))
+    return {key: value[key]}
+
+
+def _agent_ids(agent: dict[str, Any]) -> dict[str, Any]:
+    out = {k: agent[k] for k in ("objectType", *IFIS) if k in agent}
+    if agent.get("objectType") == "Group" and not any(k in agent for k in IFIS):
+        out["member"] = [_agent_ids(m) for m in agent.get("member", [])]
+    return out
+
+
+def _walk_parts(statement: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    yield statement
+    inner = statement.get("object") or {}
+    if inner.get("objectType") == "SubStatement":
+        yield inner
+
+
+def _activities(part: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    inner = part.get("object") or {}
+    if inner.get("objectType", "Activity") == "Activity" and "id" in inner:
+        yield inner
+    for items in ((part.get("context") or {}).get("contextActivities") or {}).values():
+        yield from items if isinstance(items, list) else [items]
+
+
+def as_ids(statement: dict[str, Any]) -> dict[str, Any]:
+    """Agents, Groups, Activities and Verbs cut down to what identifies them."""
+    out = copy.deepcopy(statement)
+    for part in _walk_parts(out):
+        part["verb"] = {"id": part["verb"]["id"]}
+        part["actor"] = _agent_ids(part["actor"])
+        inner = part["object"]
+        if inner.get("objectType") in ("Agent", "Group"):
+            part["object"] = _agent_ids(inner)
+        context = part.get("context") or {}
+        for key in ("instructor", "team"):
+            if key in context:
+                context[key] = _agent_ids(context[key])
+        for activity in _activities(part):
+            activity.pop("definition", None)
+    if "authority" in out:
+        out["authority"] = _agent_ids(out["authority"])
+    return out
+
+
+def _filter_definition(definition: dict[str, Any], languages: list[str]) -> dict[str, Any]:
+    out = dict(definition)
+    for key in ("name", "description"):
+        if isinstance(out.get(key), dict):
+            out[key] = pick_language(out[key], languages)
+    for key in ("choices", "scale", "source", "target", "steps"):
+        if isinstance(out.get(key), list):
+            out[key] = [
+                {**c, "description": pick_language(c["description"], languages)} if "description" in c else c
+                for c in out[key]
+            ]
+    return out
+
+
+def canonical_lookup(statements: Iterable[dict[str, Any]]) -> Callable[[str], dict[str, Any] | None]:
+    """The LRS's canonical definitions of every activity in the statements, loaded in one query."""
+    keys = {short_key(a["id"]) for s in statements for part in _walk_parts(s) for a in _activities(part)}
+    found = {}
+    if keys:
+        for row in db.session.scalars(select(ActivityDefinition).where(ActivityDefinition.key.in_(keys))):
+            found[row.key] = json.loads(row.definition)
+    return lambda iri: found.get(short_key(iri))
+
+
+def as_canonical(
+    statement: dict[str, Any], languages: list[str], lookup: Callable[[str], dict[str, Any] | None]
+) -> dict[str, Any]:
+    """Activities with the LRS's canonical definitions and verbs' display, each map in one language."""
+    out = copy.deepcopy(statement)
+    for part in _walk_parts(out):
+        verb = part["verb"]
+        if isinstance(verb.get("display"), dict):
+            verb["display"] = pick_language(verb["display"], languages)
+        for activity in _activities(part):
+            definition = lookup(activity["id"]) or activity.get("definition")
+            if definition:
+                activity["definition"] = _filter_definition(definition, languages)
+    return out
+
+
+def render(statements: list[dict[str, Any]], fmt: str, accept_language: str | None) -> list[dict[str, Any]]:
+    """The statements in the asked format."""
+    if fmt == "ids":
+        return [as_ids(s) for s in statements]
+    if fmt == "canonical":
+        lookup = canonical_lookup(statements)
+        languages = accepted_languages(accept_language)
+        return [as_canonical(s, languages, lookup) for s in statements]
+    return statements

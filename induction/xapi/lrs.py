@@ -11,7 +11,7 @@ from werkzeug.http import http_date
 
 from induction.clock import utcnow
 from induction.extensions import db
-from induction.xapi import formats, formatting, query, services, validation
+from induction.xapi import formats, query, services, validation
 from induction.xapi.attachments import Part
 from induction.xapi.attachments import check as check_attachments
 from induction.xapi.attachments import response as multipart_response
@@ -86,7 +86,7 @@ def _get(params: dict[str, str]) -> Response:
             )
         body: Any = row.body
         if fmt != "exact":
-            body = formatting.render([json.loads(row.body)], fmt, request.headers.get("Accept-Language"))[0]
+            body = formats.render([json.loads(row.body)], fmt, request.headers.get("Accept-Language"))[0]
         headers = {**_consistent_through(), "Last-Modified": _http_date(row.stored)}
         return _statement_response(body, attachments, headers, [row.body])
     found = query.parse(params, current_app.config.get("LRS_STATEMENT_LIMIT", 100))
@@ -95,7 +95,7 @@ def _get(params: dict[str, str]) -> Response:
     if found.format == "exact":  # the stored JSON is what we send: no need to parse it
         bodies = ",".join(r.body for r in rows)
     else:
-        rendered = formatting.render(
+        rendered = formats.render(
             [json.loads(r.body) for r in rows], found.format, request.headers.get("Accept-Language")
         )
         bodies = ",".join(json.dumps(b, ensure_ascii=False) for b in rendered)
@@ -146,7 +146,7 @@ def agents() -> Response:
     person: dict[str, Any] = {"objectType": "Person"}
     if "name" in agent:
         person["name"] = [agent["name"]]
-    for key in validation.IFIS:
+    for key in formats.IFIS:
         if key in agent:
             person[key] = [agent[key]]
     return json_response(person)

@@ -18,7 +18,11 @@ class StatementRecord(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_statements_user_stored", "user_id", "stored"),
         Index("ix_statements_verb_object", "verb_id", "object_id"),
-        Index("ix_statements_stored_seq", "stored", "seq"),  # every GET pages by (stored, seq)
+        # every GET pages by (stored, seq); each filter walks an index in that order (migration c4e6a8b0d2f1)
+        Index("ix_statements_stored_seq", "stored", "seq"),
+        Index("ix_statements_verb_stored_seq", "verb_id", "stored", "seq"),
+        Index("ix_statements_registration_stored_seq", "registration", "stored", "seq"),
+        Index("ix_statements_voids", "voids"),  # a voiding statement that came before its target
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +33,7 @@ class StatementRecord(db.Model):  # type: ignore[name-defined,misc]
     actor_key: Mapped[str] = mapped_column(String(600), index=True)
     verb_id: Mapped[str] = mapped_column(String(400))
     object_id: Mapped[str] = mapped_column(String(600))
-    registration: Mapped[str | None] = mapped_column(String(36), index=True)
+    registration: Mapped[str | None] = mapped_column(String(36))
     timestamp: Mapped[datetime]
     stored: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     voided: Mapped[bool] = mapped_column(default=False)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, bindparam, select, tuple_, union_all
 
 from induction.extensions import db
 from induction.xapi import formats, validation
@@ -152,57 +152,111 @@ def decode_more(token: str, max_limit: int) -> Query:
     return query
 
 
-def _matching(query: Query) -> Select[Any] | None:
-    """Seqs of statements meeting the non-time filters, directly or through StatementRefs to them."""
-    S, L = StatementRecord, StatementLink
-    conditions = []
-    if query.verb:
-        conditions.append(S.verb_id == query.verb)
-    if query.registration:
-        conditions.append(S.registration == query.registration.lower())
-    if query.agent:
-        kind = "related_agent" if query.related_agents else "agent"
-        value = formats.short_key(query.agent)
-        conditions.append(S.seq.in_(select(L.statement_seq).where(L.kind == kind, L.value == value)))
-    if query.activity:
-        kind = "related_activity" if query.related_activities else "activity"
-        value = formats.short_key(query.activity)
-        conditions.append(S.seq.in_(select(L.statement_seq).where(L.kind == kind, L.value == value)))
-    if not conditions:
-        return None
-    base = select(S.seq.label("seq"), S.id.label("id")).where(*conditions).cte("matched", recursive=True)
-    targeting, link = aliased(S), aliased(L)
-    step = (
-        select(targeting.seq, targeting.id)
-        .join(link, and_(link.statement_seq == targeting.seq, link.kind == "ref"))
-        .join(base, link.value == base.c.id)
+# The page is read by walking one index in the page's order, (stored, seq), and stopping after
+# limit + 1 rows: `verb` and `registration` have (column, stored, seq) indexes, `agent` and
+# `activity` the links' (kind, value, statement_seq) index, no filter (stored, seq). Statements
+# that target a matching statement with a StatementRef match too, recursively (Communication
+# 2.1.3); they are found from the "ref" links, which only StatementRef objects have, so a store
+# without them pays nothing, and they form a second arm of the page, merged in `run`.
+_Shape = tuple[bool, bool, str | None, str | None, bool, bool, bool, bool, int]
+
+
+def _shape(query: Query) -> _Shape:
+    return (
+        query.verb is not None,
+        query.registration is not None,
+        ("related_agent" if query.related_agents else "agent") if query.agent else None,
+        ("related_activity" if query.related_activities else "activity") if query.activity else None,
+        query.since is not None,
+        query.until is not None,
+        query.after is not None,
+        query.ascending,
+        query.limit,
     )
-    matched = base.union(step)
-    return select(matched.c.seq)
+
+
+def _params(query: Query) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if query.verb:
+        params["verb"] = query.verb
+    if query.registration:
+        params["registration"] = query.registration.lower()
+    if query.agent:
+        params["agent"] = formats.short_key(query.agent)
+    if query.activity:
+        params["activity"] = formats.short_key(query.activity)
+    if query.since:
+        params["since"] = formats.parse_timestamp(query.since, "since")
+    if query.until:
+        params["until"] = formats.parse_timestamp(query.until, "until")
+    if query.after:
+        params["after_stored"], params["after_seq"] = datetime.fromisoformat(query.after[0]), query.after[1]
+    return params
+
+
+def _build(shape: _Shape, within: Select[Any] | None = None) -> Select[Any]:
+    """The page's statement for queries of this shape, its values left as bound parameters."""
+    verb, registration, agent_kind, activity_kind, since, until, after, ascending, limit = shape
+    S, L = StatementRecord.__table__, StatementLink.__table__
+
+    def matches(t: Any) -> list[Any]:
+        found = []
+        if verb:
+            found.append(t.c.verb_id == bindparam("verb"))
+        if registration:
+            found.append(t.c.registration == bindparam("registration"))
+        for kind, name in ((agent_kind, "agent"), (activity_kind, "activity")):
+            if kind:
+                linked = select(L.c.statement_seq).where(L.c.kind == kind, L.c.value == bindparam(name))
+                found.append(t.c.seq.in_(linked))
+        return found
+
+    page = select(S.c.seq, S.c.stored, S.c.body).where(S.c.voided.is_(False))
+    if within is not None:
+        page = page.where(S.c.user_id.in_(within))
+    if since:
+        page = page.where(S.c.stored > bindparam("since", type_=S.c.stored.type))
+    if until:
+        page = page.where(S.c.stored <= bindparam("until", type_=S.c.stored.type))
+    if after:
+        cursor = tuple_(bindparam("after_stored", type_=S.c.stored.type), bindparam("after_seq", type_=S.c.seq.type))
+        key = tuple_(S.c.stored, S.c.seq)
+        page = page.where(key > cursor if ascending else key < cursor)
+    order = (S.c.stored.asc(), S.c.seq.asc()) if ascending else (S.c.stored.desc(), S.c.seq.desc())
+    conditions = matches(S)
+    if not conditions:
+        return page.order_by(*order).limit(limit + 1)
+    matched, link, targeting = S.alias("matched"), L.alias("ref_link"), S.alias("targeting")
+    refs = (
+        select(targeting.c.seq, targeting.c.id)
+        .select_from(link.join(targeting, targeting.c.seq == link.c.statement_seq))
+        .join(matched, matched.c.id == link.c.value)
+        .where(link.c.kind == "ref", *matches(matched))
+        .cte("refs", recursive=True)
+    )
+    link2, targeting2 = L.alias("ref_link2"), S.alias("targeting2")
+    refs = refs.union(
+        select(targeting2.c.seq, targeting2.c.id)
+        .select_from(link2.join(targeting2, targeting2.c.seq == link2.c.statement_seq))
+        .join(refs, link2.c.value == refs.c.id)
+        .where(link2.c.kind == "ref")
+    )
+    direct = page.where(*conditions).order_by(*order).limit(limit + 1).subquery("direct")
+    targeting_page = page.where(S.c.seq.in_(select(refs.c.seq))).order_by(*order).limit(limit + 1).subquery("refd")
+    return union_all(select(direct), select(targeting_page))  # type: ignore[return-value]
+
+
+_cached = lru_cache(maxsize=256)(_build)
 
 
 def run(query: Query, within: Select[Any] | None = None) -> tuple[list[Any], str | None]:
     """The page of statements (rows of seq, stored, body) and the `more` token for the next page, if any;
     `within` limits them to the learners whose ids it selects (services.learner_ids_in_scope)."""
-    S = StatementRecord
-    statement = select(S.seq, S.stored, S.body).where(S.voided.is_(False))
-    matching = _matching(query)
-    if matching is not None:
-        statement = statement.where(S.seq.in_(matching))
-    if within is not None:
-        statement = statement.where(S.user_id.in_(within))
-    if query.since:
-        statement = statement.where(S.stored > formats.parse_timestamp(query.since, "since"))
-    if query.until:
-        statement = statement.where(S.stored <= formats.parse_timestamp(query.until, "until"))
-    if query.after:
-        stored, seq = datetime.fromisoformat(query.after[0]), query.after[1]
-        if query.ascending:
-            statement = statement.where(or_(S.stored > stored, and_(S.stored == stored, S.seq > seq)))
-        else:
-            statement = statement.where(or_(S.stored < stored, and_(S.stored == stored, S.seq < seq)))
-    order = (S.stored.asc(), S.seq.asc()) if query.ascending else (S.stored.desc(), S.seq.desc())
-    rows = list(db.session.execute(statement.order_by(*order).limit(query.limit + 1)))
+    shape = _shape(query)
+    statement = _cached(shape) if within is None else _build(shape, within)
+    rows = list(db.session.execute(statement, _params(query)))
+    if any(shape[:4]):  # two arms, which may share rows: merged here in the page's order
+        rows = sorted({r.seq: r for r in rows}.values(), key=lambda r: (r.stored, r.seq), reverse=not query.ascending)
     if len(rows) <= query.limit:
         return rows, None
     rows = rows[: query.limit]

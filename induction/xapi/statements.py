@@ -28,7 +28,6 @@ from tincan import (
 from induction.accounts.models import User
 from induction.clock import utcnow
 from induction.xapi import store as lrs_store
-from induction.xapi.models import StatementRecord
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 CMI5 = "https://w3id.org/xapi/adl/verbs/"
@@ -156,7 +155,7 @@ def parse_timestamp(value: str) -> datetime:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
-def store(data: dict[str, Any], user_id: int | None, actor_key: str) -> StatementRecord:
+def store(data: dict[str, Any], user_id: int | None, actor_key: str) -> lrs_store.Stored:
     """Add the statement to the session (flushed, not committed) and return its row.
 
     The LRS sets `stored`, `authority` and `version`, writes the filter links and, when
@@ -165,12 +164,12 @@ def store(data: dict[str, Any], user_id: int | None, actor_key: str) -> Statemen
     return lrs_store.store_many([lrs_store.Prepared(prepared, user_id, actor_key)])[0]
 
 
-def record(user: User, event: Event, at: datetime | None = None) -> StatementRecord:
+def record(user: User, event: Event, at: datetime | None = None) -> lrs_store.Stored:
     """Build and store the statement for `event`; the caller's transaction commits it."""
     return store(build(user, event, at), user.id, actor_key_for_uuid(user.uuid))
 
 
-def record_many(user: User, events: list[Event], at: datetime | None = None) -> list[StatementRecord]:
+def record_many(user: User, events: list[Event], at: datetime | None = None) -> list[lrs_store.Stored]:
     """Build and store the statements for `events` as one batch (one INSERT of the statements and
     one of their links, whatever their number), in order; the caller's transaction commits them."""
     stored = utcnow()

@@ -182,58 +182,85 @@ class Prepared:
     actor_key: str
 
 
-def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[StatementRecord]:
-    """Add the statements, their links, canonical activities and outbox rows (flushed, not committed).
+@dataclass(frozen=True)
+class Stored:
+    """A statement just stored: its row's sequence number, id, learner, actor's key and time stored."""
 
-    `voided_ids` are ids among `items` that a voiding statement already targets."""
+    seq: int
+    id: str
+    user_id: int | None
+    actor_key: str
+    stored: datetime
+
+
+def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[Stored]:
+    """Add the statements, their links, canonical activities and outbox rows (not committed).
+
+    One INSERT for all the statements and one for all their links, whatever their number
+    (insertmanyvalues; the statement id is the sentinel that orders the returned seqs), written
+    as plain rows rather than ORM objects. `voided_ids` are ids among `items` that a voiding
+    statement already targets."""
+    if not items:
+        return []
+    if db.session.new or db.session.dirty:
+        db.session.flush()  # what the caller added (a user, say) goes in first, as an autoflush would
     voided = set(voided_ids)
-    records = []
+    S = StatementRecord.__table__
+    values = []
     for item in items:
         data = item.data
         obj = data["object"]
-        records.append(
-            StatementRecord(
-                id=data["id"],
-                user_id=item.user_id,
-                actor_key=item.actor_key,
-                verb_id=data["verb"]["id"],
-                object_id=obj.get("id") or "",
-                registration=(data.get("context") or {}).get("registration"),
-                timestamp=formats.parse_timestamp(data["timestamp"], "timestamp"),
-                stored=formats.parse_timestamp(data["stored"], "stored"),
-                voided=data["id"] in voided,
-                voids=obj["id"] if data["verb"]["id"] == VOIDED else None,
-                body=formats.dumps(data),
-            )
+        verb_id = data["verb"]["id"]
+        values.append(
+            {
+                "id": data["id"],
+                "user_id": item.user_id,
+                "actor_key": item.actor_key,
+                "verb_id": verb_id,
+                "object_id": obj.get("id") or "",
+                "registration": (data.get("context") or {}).get("registration"),
+                "timestamp": _moment(data["timestamp"]),
+                "stored": _moment(data["stored"]),
+                "voided": data["id"] in voided,
+                "voids": obj["id"] if verb_id == VOIDED else None,
+                "body": formats.dumps(data),
+            }
         )
-    db.session.add_all(records)
-    db.session.flush()
-    rows = [
-        {"statement_seq": r.seq, "kind": kind, "value": value}
-        for r, item in zip(records, items, strict=True)
+    seqs = db.session.execute(insert(S).returning(S.c.seq, sort_by_parameter_order=True), values).scalars().all()
+    links_rows = [
+        {"statement_seq": seq, "kind": kind, "value": value}
+        for seq, item in zip(seqs, items, strict=True)
         for kind, value in sorted(links(item.data))
     ]
-    if rows:
-        db.session.execute(insert(StatementLink), rows)
+    if links_rows:
+        db.session.execute(insert(StatementLink.__table__), links_rows)
     update_activities(item.data for item in items)
     if current_app.config.get("LRS_ENDPOINT"):
         now = utcnow()
         db.session.execute(
-            insert(ForwardItem),
+            insert(ForwardItem.__table__),
             [
                 {
-                    "statement_seq": r.seq,
-                    "statement_id": r.id,
-                    "actor_key": r.actor_key,
+                    "statement_seq": seq,
+                    "statement_id": row["id"],
+                    "actor_key": row["actor_key"],
                     "created_at": now,
                     "next_attempt_at": now,
                     "attempts": 0,
                     "parked": False,
                 }
-                for r in records
+                for seq, row in zip(seqs, values, strict=True)
             ],
         )
-    return records
+    return [
+        Stored(seq, row["id"], row["user_id"], row["actor_key"], row["stored"])
+        for seq, row in zip(seqs, values, strict=True)
+    ]
+
+
+def _moment(text: str) -> datetime:
+    """A timestamp `prepare` wrote (format_timestamp: UTC, ending in Z) as the naive UTC the columns keep."""
+    return datetime.fromisoformat(text[:-1])
 
 
 def void(target_ids: Iterable[str]) -> None:

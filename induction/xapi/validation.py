@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from induction.xapi import formats as f
-from induction.xapi.formats import XapiError
+from induction.xapi.formats import IFIS, XapiError
 from induction.xapi.store import agent_key
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -24,7 +24,6 @@ INTERACTION_TYPES = {
 }
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
 CONTEXT_KINDS = ("parent", "grouping", "category", "other")
-IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 # Lengths of the columns these values are kept in (docs/xapi.md, "Limits").
 MAX_VERB_ID, MAX_ACTIVITY_ID, MAX_AGENT_KEY = 400, 600, 600
 EXTENSION_DEPTH = 32  # levels of nesting inside one extension's value
