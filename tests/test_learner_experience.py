@@ -19,6 +19,7 @@ from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
 from .conftest import PASSWORD, csrf_from
+from .forms import submit
 from .journey import answer, quiz_form, read_module, read_section
 
 
@@ -95,8 +96,7 @@ def test_the_last_section_goes_on_to_the_quiz_or_back_to_a_skipped_one(client: A
 
 
 def test_an_unknown_section_post_is_a_404_and_records_nothing(client: Any, learner: Any) -> None:
-    token = csrf_from(client.get("/").get_data(as_text=True))
-    assert client.post("/modules/first-steps/nowhere/read", data={"csrf_token": token}).status_code == 404
+    assert submit(client, "/modules/first-steps/nowhere/read", form_url="/").status_code == 404
     assert count() == 0
 
 
@@ -271,10 +271,6 @@ def test_answers_kept_for_one_person_are_dropped_when_another_signs_in(client: A
         late = client.post("/quizzes/first-steps", data=form)
         assert late.headers["Location"].startswith("/sign-in")
         other = make.learner(learner.organisation, email="next.person@example.org")
-        sign_in_page = client.get(late.headers["Location"]).get_data(as_text=True)
-        client.post(
-            late.headers["Location"],
-            data={"email": other.email, "password": PASSWORD, "csrf_token": csrf_from(sign_in_page)},
-        )
+        assert submit(client, late.headers["Location"], {"email": other.email, "password": PASSWORD}).status_code == 302
         with client.session_transaction() as session:
             assert "kept_quiz" not in session

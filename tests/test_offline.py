@@ -22,6 +22,7 @@ from induction.xapi.models import StatementRecord
 
 from .concurrency import Visitor, no_server_errors
 from .conftest import Factory, csrf_from
+from .forms import submit
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "static"
@@ -50,13 +51,10 @@ def reads(user_id: int | None = None) -> list[StatementRecord]:
     return list(db.session.scalars(query.order_by(StatementRecord.seq)))
 
 
-def send(client: Any, section: str, statement_id: str, token: str | None = None) -> Any:
-    token = token or csrf_from(client.get("/").get_data(as_text=True))
-    return client.post(
-        f"/modules/first-steps/{section}/read",
-        data={"csrf_token": token, "statement_id": statement_id},
-        headers=JSON,
-    )
+def send(client: Any, section: str, statement_id: str) -> Any:
+    """A read the browser queued offline, sent later as the script does (asking for JSON)."""
+    read = f"/modules/first-steps/{section}/read"
+    return submit(client, read, {"statement_id": statement_id}, form_url="/", headers=JSON)
 
 
 def test_a_queued_read_is_recorded_under_the_browsers_id_and_a_resend_records_nothing(
@@ -74,8 +72,7 @@ def test_a_queued_read_is_recorded_under_the_browsers_id_and_a_resend_records_no
 
 
 def test_a_queued_read_of_a_section_read_meanwhile_records_nothing(client: Any, learner: Any) -> None:
-    token = csrf_from(client.get("/modules/first-steps/hello").get_data(as_text=True))
-    assert client.post("/modules/first-steps/hello/read", data={"csrf_token": token}).status_code == 302
+    assert submit(client, "/modules/first-steps/hello/read", form_url="/modules/first-steps/hello").status_code == 302
     assert send(client, "hello", str(uuid.uuid4())).get_json()["recorded"] is False
     assert len(reads()) == 1
 
