@@ -11,15 +11,12 @@ from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import services
 
-from .conftest import csrf_from
+from .forms import csrf_from, submit
 
 
 def read_section(client: Any, slug: str, section_id: str) -> Any:
     """Open a section and press its "Next" button (the POST that records the reading)."""
-    page = client.get(f"/modules/{slug}/{section_id}")
-    assert page.status_code == 200, page.status_code
-    token = csrf_from(page.get_data(as_text=True))
-    return client.post(f"/modules/{slug}/{section_id}/read", data={"csrf_token": token})
+    return submit(client, f"/modules/{slug}/{section_id}/read", form_url=f"/modules/{slug}/{section_id}")
 
 
 def read_module(client: Any, slug: str) -> None:

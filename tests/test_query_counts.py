@@ -11,7 +11,8 @@ import pytest
 
 from induction.content import catalogue
 
-from .journey import answer, csrf_from, read_module, read_section
+from .forms import submit
+from .journey import answer, read_module, read_section
 
 
 @pytest.fixture
@@ -45,9 +46,7 @@ def test_the_first_read_of_a_section_makes_a_pinned_number_of_queries(
     client: Any, learner: Any, count_queries: Any
 ) -> None:
     def first_read() -> Any:
-        page = client.get("/modules/first-steps/hello")
-        token = csrf_from(page.get_data(as_text=True))
-        return client.post("/modules/first-steps/hello/read", data={"csrf_token": token})
+        return submit(client, "/modules/first-steps/hello/read", form_url="/modules/first-steps/hello")
 
     response, count, sql = counted(count_queries, first_read)
     assert response.status_code == 302

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from induction.extensions import db
 
 from .conftest import Factory, make_app
+from .forms import submit
 
 
 @pytest.mark.usefixtures("_schema")
@@ -149,16 +150,13 @@ def test_an_id_too_large_for_the_database_is_not_found(client: Any, auth: Any, m
 def test_a_nul_character_in_a_form_is_refused_and_nothing_stored(client: Any, auth: Any, make: Factory) -> None:
     from induction.plans.models import Waiver
 
-    from .conftest import csrf_from
-
     organisation = make.organisation()
     learner = make.learner(organisation)
     auth.sign_in(make.manager(organisation))
-    token = csrf_from(client.get(f"/manage/learners/{learner.id}").get_data(as_text=True))
+    page = f"/manage/learners/{learner.id}"
 
-    answer = client.post(
-        f"/manage/learners/{learner.id}/waive",
-        data={"csrf_token": token, "waive-module": "first-steps", "waive-reason": "Course\x00 in 2025"},
+    answer = submit(
+        client, f"{page}/waive", {"waive-module": "first-steps", "waive-reason": "Course\x00 in 2025"}, form_url=page
     )
 
     assert answer.status_code == 400
