@@ -12,7 +12,7 @@ from induction.accounts.models import Role
 from induction.extensions import db
 from induction.learning.models import Evaluation, QuizAttempt
 
-from .conftest import csrf_from
+from .forms import submit
 from .journey import answer, complete_everything
 
 MANAGER_PAGES = [
@@ -66,11 +66,10 @@ def test_trainer_statistics_count_questions_and_show_feedback_without_names(clie
     auth.sign_in(learner)
     answer(client, "first-steps", right=False)
     complete_everything(client)
-    page = client.get("/evaluation").get_data(as_text=True)
-    response = client.post(
+    response = submit(
+        client,
         "/evaluation",
-        data={
-            "csrf_token": csrf_from(page),
+        {
             "rate_first_steps": "4",
             "rate_staying_safe": "5",
             "change": "More <b>scenarios</b> please",
@@ -97,11 +96,10 @@ def test_trainer_statistics_count_questions_and_show_feedback_without_names(clie
 
 def test_an_admin_manages_organisations_and_roles(client: Any, auth: Any, make: Any) -> None:
     auth.sign_in(make.user(Role.ADMIN))
-    page = client.get("/admin/organisations/new").get_data(as_text=True)
-    made = client.post(
+    made = submit(
+        client,
         "/admin/organisations/new",
-        data={
-            "csrf_token": csrf_from(page),
+        {
             "name": "Hill Street Youth Offending Team",
             "sector": "justice",
             "ownership": "statutory",
@@ -109,10 +107,10 @@ def test_an_admin_manages_organisations_and_roles(client: Any, auth: Any, make: 
         },
     )
     assert made.status_code == 302
-    dup = client.post(
+    dup = submit(
+        client,
         "/admin/organisations/new",
-        data={
-            "csrf_token": csrf_from(page),
+        {
             "name": "hill street youth offending team",
             "sector": "justice",
             "ownership": "statutory",
@@ -120,11 +118,10 @@ def test_an_admin_manages_organisations_and_roles(client: Any, auth: Any, make: 
         },
     )
     assert dup.status_code == 400 and "already has that name" in dup.get_data(as_text=True)
-    page = client.get("/admin/users/new").get_data(as_text=True)
-    manager = client.post(
+    manager = submit(
+        client,
         "/admin/users/new",
-        data={
-            "csrf_token": csrf_from(page),
+        {
             "name": "New Manager",
             "email": "newmanager@example.org",
             "role": "manager",

@@ -18,7 +18,8 @@ from induction.content.loader import load
 from induction.extensions import db
 from induction.xapi import clients
 
-from .conftest import TEST_CONTENT, csrf_from
+from .conftest import TEST_CONTENT
+from .forms import submit
 from .journey import complete_everything
 from .mailbox import Mailbox, free_port
 
@@ -122,17 +123,8 @@ def test_names_and_free_text_never_run(client: Any, auth: Any, make: Any, payloa
     certificate = re.search(r'href="/certificates/(\d+)"', client.get("/").get_data(as_text=True))
     assert certificate
     assert_inert(client.get(f"/certificates/{certificate.group(1)}").get_data(as_text=True), payload)
-    page = client.get("/evaluation").get_data(as_text=True)
-    client.post(
-        "/evaluation",
-        data={
-            "csrf_token": csrf_from(page),
-            "rate_first_steps": "3",
-            "rate_staying_safe": "3",
-            "change": payload,
-            "comments": payload,
-        },
-    )
+    evaluation = {"rate_first_steps": "3", "rate_staying_safe": "3", "change": payload, "comments": payload}
+    assert submit(client, "/evaluation", evaluation).status_code == 302
     code = re.search(
         r"Verification code: <strong>([A-F0-9-]+)</strong>",
         client.get(f"/certificates/{certificate.group(1)}").get_data(as_text=True),
@@ -144,15 +136,7 @@ def test_names_and_free_text_never_run(client: Any, auth: Any, make: Any, payloa
     for url in ("/manage/", f"/manage/learners/{learner.id}"):
         assert_inert(client.get(url).get_data(as_text=True), payload)
     items = f"/manage/organisations/{organisation.id}/items"
-    client.post(
-        items,
-        data={
-            "csrf_token": csrf_from(client.get(items).get_data(as_text=True)),
-            "title": payload,
-            "description": payload,
-            "job_role": "",
-        },
-    )
+    assert submit(client, items, {"title": payload, "description": payload, "job_role": ""}).status_code == 302
     assert_inert(client.get(items).get_data(as_text=True), payload)
     auth.sign_out()
     auth.sign_in(make.user(Role.TRAINER))
@@ -252,10 +236,8 @@ def test_every_staff_url_refuses_lower_roles(client: Any, auth: Any, make: Any, 
 
 
 def _press_resend(client: Any, learner_id: int) -> str:
-    page = client.get(f"/manage/learners/{learner_id}").get_data(as_text=True)
-    response = client.post(
-        f"/manage/learners/{learner_id}/invite", data={"csrf_token": csrf_from(page)}, follow_redirects=True
-    )
+    page = f"/manage/learners/{learner_id}"
+    response = submit(client, f"{page}/invite", form_url=page, follow_redirects=True)
     assert response.status_code == 200
     return str(response.get_data(as_text=True))
 

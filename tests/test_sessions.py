@@ -14,6 +14,7 @@ from induction.clock import frozen, utcnow
 from induction.extensions import db
 
 from .conftest import PASSWORD, AuthActions, FreshContextClient, csrf_from
+from .forms import submit
 
 SESSION = "session"
 REMEMBER = "remember_token"
@@ -26,11 +27,10 @@ def browser(app: Flask) -> Any:
 
 def sign_in(client: Any, email: str, password: str = PASSWORD, remember: bool = True) -> dict[str, str]:
     """Sign in with 'keep me signed in'; the cookies the browser then holds."""
-    page = client.get("/sign-in")
-    data = {"email": email, "password": password, "csrf_token": csrf_from(page.get_data(as_text=True))}
+    data = {"email": email, "password": password}
     if remember:
         data["remember"] = "y"
-    response = client.post("/sign-in", data=data)
+    response = submit(client, "/sign-in", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     return cookies(client)
 
@@ -81,11 +81,7 @@ def test_each_sign_in_gets_a_new_remember_cookie(app: Flask, make: Any) -> None:
 
 
 def change_password(client: Any, new: str) -> Any:
-    page = client.get("/account/password").get_data(as_text=True)
-    return client.post(
-        "/account/password",
-        data={"current": PASSWORD, "new": new, "confirm": new, "csrf_token": csrf_from(page)},
-    )
+    return submit(client, "/account/password", {"current": PASSWORD, "new": new, "confirm": new})
 
 
 def test_a_password_change_ends_every_other_sign_in_and_keeps_this_one(app: Flask, make: Any) -> None:
@@ -109,13 +105,11 @@ def test_switching_an_account_off_ends_its_sign_ins(app: Flask, make: Any) -> No
     saved = sign_in(browser(app), learner.email)
     admin = browser(app)
     sign_in(admin, admin_user.email)
-    page = admin.get(f"/admin/users/{learner.id}").get_data(as_text=True)
-    response = admin.post(
+    response = submit(
+        admin,
         f"/admin/users/{learner.id}",
-        data={
-            "csrf_token": csrf_from(page), "name": "Sam Off", "email": "sam@example.org", "role": "learner",
-            "organisation": organisation.id, "job_role": "",
-        },
+        {"name": "Sam Off", "email": "sam@example.org", "role": "learner", "organisation": organisation.id,
+         "job_role": ""},
     )  # fmt: skip
     assert response.status_code == 302
     assert signed_in_with(app, saved) == DEAD

@@ -17,7 +17,8 @@ from induction.accounts.throttle import Limit
 from induction.clock import frozen, utcnow
 from induction.extensions import db
 
-from .conftest import PASSWORD, FreshContextClient, csrf_from, make_app
+from .conftest import PASSWORD, FreshContextClient, make_app
+from .forms import submit
 
 WRONG = "not the password at all"
 
@@ -35,13 +36,9 @@ def browser(app: Flask, address: str = "192.0.2.1") -> Any:
 
 
 def attempt(client: Any, email: str, password: str) -> int:
-    page = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={"email": email, "password": password, "csrf_token": csrf_from(page.get_data(as_text=True))},
-    )
+    response = submit(client, "/sign-in", {"email": email, "password": password})
     if response.status_code == 302:
-        client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+        assert submit(client, "/sign-out", form_url="/").status_code == 302
     return int(response.status_code)
 
 
