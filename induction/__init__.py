@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from induction.extensions import csrf
     from induction.partnership.views import bp as partnership
     from induction.privacy.views import bp as privacy
+    from induction.refreshers.views import bp as refreshers
     from induction.reporting.routes import bp as reporting
     from induction.trainers.views import bp as trainer
     from induction.training.views import bp as training
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         learning,
         completion,
         reporting,
+        refreshers,
         trainer,
         training,
         partnership,

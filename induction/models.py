@@ -14,6 +14,7 @@ from induction.accounts.models import (
 )
 from induction.completion.models import Certificate
 from induction.learning.models import AttemptAllowance, Evaluation, LearnerStatus, ModuleProgress, QuizAttempt
+from induction.learning.periods import RefresherPeriod
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.privacy.models import AuditEntry
 from induction.reminders.models import ReminderSent
@@ -50,6 +51,7 @@ __all__ = [
     "Organisation",
     "Partnership",
     "QuizAttempt",
+    "RefresherPeriod",
     "ReminderSent",
     "SignInAttempt",
     "StatementLink",

@@ -46,7 +46,39 @@ class ModuleSpec:
     slug: str
     major: int
     sections: tuple[str, ...]
-    refresher_months: int | None = None
+    refresher_months: int | None = None  # the module's default, from its front matter
+    # One entry per organisation the learner belongs to: the periods set there (see refresher_months).
+    local_periods: tuple[LocalPeriods, ...] = ()
+
+
+@dataclass(frozen=True)
+class LocalPeriods:
+    """The shorter refresher periods set for a module where a learner works: by an admin for the
+    organisation's sector, and by the organisation itself. Either may be absent."""
+
+    sector: int | None = None
+    organisation: int | None = None
+
+
+def refresher_months(default: int | None, sector: int | None = None, organisation: int | None = None) -> int | None:
+    """The refresher period of a module for a learner in one organisation, in months.
+
+    The organisation's own period wins over its sector's, which wins over the module's default.
+    A period only ever shortens the default: a module without a refresher never gets one, and a
+    period not shorter than the default (say the module's default was shortened later) gives way
+    to it."""
+    if default is None:
+        return None
+    chosen = organisation if organisation is not None else sector
+    return default if chosen is None else max(1, min(default, chosen))
+
+
+def applicable_refresher_months(default: int | None, local: Iterable[LocalPeriods] = ()) -> int | None:
+    """The refresher period for a learner in several organisations at once: the shortest of the
+    periods each of their organisations gives (`refresher_months`); the default when they are in none."""
+    if default is None:
+        return None
+    return min((refresher_months(default, p.sector, p.organisation) or default for p in local), default=default)
 
 
 @dataclass(frozen=True)
@@ -85,7 +117,8 @@ def module_state(spec: ModuleSpec, events: Iterable[LearningEvent], now: datetim
     """Where a learner stands on a module, from their events for it in time order.
 
     Only events at the module's current major version count. A refresher module's
-    completion expires `refresher_months` after it; an event after that starts a new
+    completion expires after the refresher period that applies to the learner
+    (`applicable_refresher_months`); an event after that starts a new
     cycle, in which the learner reads and passes again. A waiver stands until it is undone:
     a waived cycle neither expires nor ends.
     """
@@ -138,9 +171,10 @@ def expired(expires_at: datetime | None, now: datetime) -> bool:
 
 
 def _expiry(spec: ModuleSpec, completed_at: datetime | None) -> datetime | None:
-    if completed_at is None or spec.refresher_months is None:
+    months = applicable_refresher_months(spec.refresher_months, spec.local_periods)
+    if completed_at is None or months is None:
         return None
-    return add_months(completed_at, spec.refresher_months)
+    return add_months(completed_at, months)
 
 
 def induction_status(states: Iterable[ModuleState], items_done: bool = True, items_started: bool = False) -> Status:

@@ -1,7 +1,8 @@
 """One induction status, wherever it is shown.
 
-Random histories of reading, quizzes, waivers and item sign-offs, spread over years so that
-refreshers expire, are played through the services; then the learner's home page, the
+Random histories of reading, quizzes, waivers, item sign-offs and refresher periods set or removed
+for the learner's organisation or its sector, spread over years so that refreshers expire, are
+played through the services; then the learner's home page, the
 manager's report, the CSV export and the certificate must all say what the completion rule
 says of the learner's statements."""
 
@@ -19,13 +20,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from induction import clock
+from induction.accounts.models import Sector
 from induction.completion.services import latest_certificate
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import progress, services
+from induction.learning.periods import local_periods
 from induction.plans import services as plans
 from induction.plans.items import items_done_for
 from induction.plans.models import InductionItem
+from induction.refreshers import services as refreshers
 from induction.reporting import services as reports
 from induction.rules import Status, induction_status, module_state
 
@@ -36,6 +40,8 @@ ACTION = st.one_of(
     st.tuples(st.just("quiz"), st.integers(0, 1), st.booleans()),
     st.tuples(st.just("waive"), st.integers(0, 1), st.just(0)),
     st.tuples(st.just("sign off"), st.integers(0, 1), st.just(0)),
+    # A refresher period for the organisation (0) or its sector (1): 0 months removes it.
+    st.tuples(st.just("period"), st.integers(0, 1), st.sampled_from([0, 1, 6, 12, 24])),
 )
 HISTORY = st.lists(st.tuples(st.integers(0, 900), ACTION), max_size=14)
 
@@ -93,6 +99,8 @@ def _play(learner: Any, manager: Any, items: list[InductionItem], history: list[
                     services.submit(learner, content, module, quiz, attempt, answers, moment)
                 elif kind == "waive":
                     plans.waive(manager, learner, module, "Completed the council's course in 2025", content)
+                elif kind == "period":
+                    _period(manager, learner, index, detail, moment)
                 elif items:
                     plans.sign_off_item(manager, learner, items[index % len(items)], content, moment)
             except plans.PlanError:
@@ -101,10 +109,32 @@ def _play(learner: Any, manager: Any, items: list[InductionItem], history: list[
         db.session.commit()
 
 
+def _period(manager: Any, learner: Any, index: int, months: int, moment: datetime) -> None:
+    """Set (or with 0 months remove) a refresher period where the learner works, as the page does."""
+    content = catalogue()
+    module = next(m for m in content.modules if m.refresher_months)
+    organisation = learner.organisation
+    target = (
+        refreshers.Target(module, organisation=organisation)
+        if index % 2 == 0
+        else refreshers.Target(module, sector=Sector(organisation.sector))
+    )
+    if months:
+        refreshers.set_period(manager, target, months, content, moment)
+        return
+    existing = refreshers.period_for(target)
+    if existing is not None:
+        refreshers.remove_period(manager, existing.id, content, moment)
+
+
 def _rule(learner: Any, now: datetime) -> Status:
     content = catalogue()
     events = progress.events_for(learner.id, content)
-    states = [module_state(progress.spec_of(m), [e for e in events if e.module == m.slug], now) for m in content.modules]
+    periods = local_periods(learner)  # the refresher periods set where the learner works
+    states = [
+        module_state(progress.spec_of(m, periods.get(m.slug, ())), [e for e in events if e.module == m.slug], now)
+        for m in content.modules
+    ]
     signed, total = items_done_for([learner])[learner.id]
     return induction_status(states, items_done=signed == total, items_started=signed > 0)
 

@@ -14,15 +14,28 @@ from induction.clock import utcnow
 from induction.content.model import Catalogue, Module
 from induction.extensions import db
 from induction.learning.models import ModuleProgress
-from induction.rules import Kind, LearningEvent, ModuleSpec, ModuleState, Status, expired, module_state
+from induction.learning.periods import local_periods
+from induction.rules import (
+    Kind,
+    LearningEvent,
+    LocalPeriods,
+    ModuleSpec,
+    ModuleState,
+    Status,
+    expired,
+    module_state,
+)
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
 _KINDS = {xs.EXPERIENCED: Kind.READ, xs.PASSED: Kind.PASSED, xs.FAILED: Kind.FAILED, xs.WAIVED: Kind.WAIVED}
 
 
-def spec_of(module: Module) -> ModuleSpec:
-    return ModuleSpec(module.slug, module.major, tuple(s.id for s in module.sections), module.refresher_months)
+def spec_of(module: Module, local_periods: tuple[LocalPeriods, ...] = ()) -> ModuleSpec:
+    """What the rules need of the module, with the refresher periods set where the learner works."""
+    return ModuleSpec(
+        module.slug, module.major, tuple(s.id for s in module.sections), module.refresher_months, local_periods
+    )
 
 
 def event_of(row: StatementRecord, catalogue: Catalogue) -> LearningEvent | None:
@@ -95,9 +108,11 @@ def refresh(
     moment = now or utcnow()
     events = events_for(user_id, catalogue)
     rows = progress_rows(user_id) if rows is None else rows  # one query, rather than one per module
+    learner = db.session.get(User, user_id)
+    periods = local_periods(learner) if learner is not None else {}  # the refresher periods that apply
     states: dict[str, ModuleState] = {}
     for module in catalogue.modules:
-        spec = spec_of(module)
+        spec = spec_of(module, periods.get(module.slug, ()))
         state = module_state(spec, (e for e in events if e.module == module.slug), moment)
         _write(user_id, module.slug, state, spec.sections, rows.get(module.slug))
         states[module.slug] = state
