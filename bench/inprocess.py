@@ -203,7 +203,7 @@ def refresh_projections(app: Flask, batch: int = 5000) -> str:
         missing = (
             select(User.id)
             .outerjoin(LearnerStatus, LearnerStatus.user_id == User.id)
-            .where(User.role == Role.LEARNER.value, LearnerStatus.user_id.is_(None))
+            .where(User.role == Role.LEARNER, LearnerStatus.user_id.is_(None))
             .order_by(User.id)
         )
         ids = list(db.session.scalars(missing))

@@ -74,7 +74,7 @@ def _user(email: str, name: str, role: Role, organisation: Organisation | None =
     user = User(
         email=email,
         name=name,
-        role=role.value,
+        role=role,
         organisation=organisation,
         password_hash=hash_password(DEMO_PASSWORD),
         demo=True,
@@ -196,7 +196,7 @@ def demo() -> None:
     db.session.add(partnership)
     db.session.flush()
     _user("partnership@example.org", "Pat Partnership", Role.PARTNERSHIP, partnership_id=partnership.id)
-    learner_status.refresh(db.session.scalars(select(User).where(User.role == Role.LEARNER.value)).all(), catalogue())
+    learner_status.refresh(db.session.scalars(select(User).where(User.role == Role.LEARNER)).all(), catalogue())
     db.session.commit()
     click.echo("Demo data loaded. Sign in with any of these; the password is " + DEMO_PASSWORD)
     for email, who in demo_accounts():
@@ -266,7 +266,7 @@ def _demo_sessions(rng: random.Random) -> None:
              16, 12, "", "https://meet.example.org/information-sharing", 3),
         )
     )  # fmt: skip
-    learners = db.session.scalars(select(User).where(User.role == Role.LEARNER.value).order_by(User.id)).all()
+    learners = db.session.scalars(select(User).where(User.role == Role.LEARNER).order_by(User.id)).all()
     came = rng.sample(list(learners), 9)
     for person in came:
         db.session.add(Booking(session_id=held.id, user_id=person.id, status="booked", booked_by_id=person.id,
@@ -312,7 +312,7 @@ def progress_group() -> None:
 @with_appcontext
 def rebuild() -> None:
     """Recompute every learner's progress from the statements."""
-    ids = db.session.scalars(select(User.id).where(User.role == Role.LEARNER.value)).all()
+    ids = db.session.scalars(select(User.id).where(User.role == Role.LEARNER)).all()
     count = progress.rebuild(ids, catalogue())
     learner_status.refresh(db.session.scalars(select(User).where(User.id.in_(ids))).all(), catalogue())
     db.session.commit()
@@ -331,7 +331,7 @@ def create_admin(email: str, name: str) -> None:
         raise click.ClickException(f"{email} already has an account.")
     if "@" not in email:
         raise click.ClickException(f"'{email}' is not an e-mail address.")
-    user = User(email=email.strip(), name=name.strip(), role=Role.ADMIN.value, password_hash=None)
+    user = User(email=email.strip(), name=name.strip(), role=Role.ADMIN, password_hash=None)
     db.session.add(user)
     link = link_for(user)
     db.session.commit()

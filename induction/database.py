@@ -17,16 +17,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, Enum, event, select
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 
 from induction.extensions import db
 
 log = logging.getLogger("induction")
+
+
+def enum_type(enum: type[StrEnum], length: int) -> Enum:
+    """A column of one of the platform's enums (roles, sectors, ownership, statuses): stored as the
+    member's value in a plain VARCHAR of `length`, exactly as a String column (no CHECK constraint, so
+    no migration), read back as the member; writing or comparing with a value outside the enum raises."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
 

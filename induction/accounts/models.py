@@ -12,6 +12,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from induction import clock
+from induction.database import enum_type
 from induction.extensions import db
 
 
@@ -76,8 +77,8 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    sector: Mapped[str] = mapped_column(String(40))
-    ownership: Mapped[str] = mapped_column(String(20))
+    sector: Mapped[Sector] = mapped_column(enum_type(Sector, 40))
+    ownership: Mapped[Ownership] = mapped_column(enum_type(Ownership, 20))
     induction_weeks: Mapped[int] = mapped_column(default=12)
     created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
 
@@ -95,7 +96,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default=Role.LEARNER.value)
+    role: Mapped[Role] = mapped_column(enum_type(Role, 20), default=Role.LEARNER)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     job_role: Mapped[str | None] = mapped_column(String(120))
     role_group: Mapped[int | None]
@@ -146,7 +147,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return self.active
 
     def has_role(self, *roles: Role) -> bool:
-        return self.role in {r.value for r in roles}
+        return self.role in roles
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -187,7 +187,7 @@ def account_for(provider: IdentityProvider, claims: Claims) -> User:
             user = User(
                 email=claims.email,
                 name=claims.name,
-                role=Role.LEARNER.value,
+                role=Role.LEARNER,
                 organisation_id=served.organisation_id,
                 password_hash=None,
                 start_date=today(),

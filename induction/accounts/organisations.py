@@ -75,7 +75,7 @@ def _current_in_session(session: Session, user: User) -> dict[int, Membership]:
 def _keep_main_membership(session: Session, _context: Any, _instances: Any) -> None:
     """Keep the main membership in step with users.organisation_id and users.job_role."""
     for user in [o for o in session.new if isinstance(o, User)]:
-        if user.role == Role.LEARNER.value and (user.organisation_id is not None or user.organisation is not None):
+        if user.role == Role.LEARNER and (user.organisation_id is not None or user.organisation is not None):
             if any(isinstance(p, Membership) and p.user is user for p in session.new):
                 continue  # the caller made it
             where: dict[str, Any] = (
@@ -92,7 +92,7 @@ def _keep_main_membership(session: Session, _context: Any, _instances: Any) -> N
         if not changed:
             continue
         current = _current_in_session(session, user)
-        if user.role != Role.LEARNER.value:
+        if user.role != Role.LEARNER:
             for membership in current.values():  # no longer a learner: their memberships end
                 membership.left_at = utcnow()
             continue

@@ -60,7 +60,7 @@ def learners_of(organisation_ids: Select[int] | Iterable[int]) -> Select[User]:
     """A query of the learners of these organisations, each once: those with a current membership in
     one of them. The rule managers and organisation-limited LRS clients (`xapi.services.may_act_on`)
     both go through. A learner who has moved out of an organisation is no longer its learner."""
-    return select(User).where(User.role == Role.LEARNER.value, User.id.in_(memberships_in(organisation_ids)))
+    return select(User).where(User.role == Role.LEARNER, User.id.in_(memberships_in(organisation_ids)))
 
 
 def memberships_of(organisation_ids: Select[int] | Iterable[int]) -> Select[User, Membership]:
@@ -69,7 +69,7 @@ def memberships_of(organisation_ids: Select[int] | Iterable[int]) -> Select[User
         select(User, Membership)
         .join(Membership, Membership.user_id == User.id)
         .where(
-            User.role == Role.LEARNER.value,
+            User.role == Role.LEARNER,
             Membership.left_at.is_(None),
             Membership.organisation_id.in_(organisation_ids),
         )

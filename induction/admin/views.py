@@ -28,7 +28,7 @@ PAGE_SIZE = 50
 def organisations() -> Any:
     rows = db.session.execute(
         select(Organisation, func.count(User.id))
-        .outerjoin(User, (User.organisation_id == Organisation.id) & (User.role == Role.LEARNER.value))
+        .outerjoin(User, (User.organisation_id == Organisation.id) & (User.role == Role.LEARNER))
         .group_by(Organisation.id)
         .order_by(Organisation.name)
     ).all()
@@ -147,9 +147,9 @@ def _user_problem(form: UserForm, found: User | None) -> tuple[str, str] | None:
         query = query.where(User.id != found.id)
     if db.session.scalar(query):
         return "email", "Someone else already has an account with that e-mail address."
-    if form.role.data == Role.LEARNER.value and not form.organisation.data:
+    if form.role.data == Role.LEARNER and not form.organisation.data:
         return "organisation", "A learner belongs to one organisation: choose it."
-    if form.role.data == Role.MANAGER.value and not form.managed.data:
+    if form.role.data == Role.MANAGER and not form.managed.data:
         return "managed", "Choose at least one organisation for the manager."
     return None
 
@@ -161,7 +161,7 @@ def _save_user(form: UserForm, found: User | None) -> User:
         db.session.add(found)
     found.name = (form.name.data or "").strip()
     found.email = (form.email.data or "").strip()
-    role = form.role.data or Role.LEARNER.value
+    role = Role(form.role.data or Role.LEARNER)
     if found.id is not None and found.role != role:
         audit.record(current_user, Action.ROLE_CHANGED, found, f"{found.role} to {role}")
     found.role = role
@@ -170,10 +170,10 @@ def _save_user(form: UserForm, found: User | None) -> User:
     if found.active != bool(form.active.data):
         found.left_at = None if form.active.data else utcnow()  # the retention period counts from here
     found.active = bool(form.active.data)
-    learner = found.role == Role.LEARNER.value
+    learner = found.role == Role.LEARNER
     found.organisation_id = form.organisation.data if learner else None
     found.job_role = (form.job_role.data or "").strip() or None if learner else None
-    found.managed = [organisations[i] for i in form.managed.data or []] if found.role == Role.MANAGER.value else []
+    found.managed = [organisations[i] for i in form.managed.data or []] if found.role == Role.MANAGER else []
     db.session.flush()
     if learner:
         learner_status.refresh([found], catalogue())

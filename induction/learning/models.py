@@ -8,7 +8,9 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from induction.clock import utcnow
+from induction.database import enum_type
 from induction.extensions import db
+from induction.rules import Status
 
 
 class ModuleProgress(db.Model):  # type: ignore[name-defined,misc]
@@ -18,7 +20,7 @@ class ModuleProgress(db.Model):  # type: ignore[name-defined,misc]
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     module_slug: Mapped[str] = mapped_column(String(100), primary_key=True)
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[Status] = mapped_column(enum_type(Status, 20), index=True)
     read_sections: Mapped[str] = mapped_column(Text, default="[]")
     read_count: Mapped[int] = mapped_column(default=0)
     passed: Mapped[bool] = mapped_column(default=False)
@@ -97,7 +99,7 @@ class LearnerStatus(db.Model):  # type: ignore[name-defined,misc]
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[Status] = mapped_column(enum_type(Status, 20), index=True)
     modules_done: Mapped[int] = mapped_column(default=0)
     items_done: Mapped[int] = mapped_column(default=0)
     items_total: Mapped[int] = mapped_column(default=0)

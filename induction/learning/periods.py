@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from induction.accounts.models import Organisation, User
+from induction.accounts.models import Organisation, Sector, User
 from induction.accounts.organisations import organisations_of
 from induction.clock import utcnow
+from induction.database import enum_type
 from induction.extensions import db
 from induction.rules import LocalPeriods
 
@@ -42,7 +43,7 @@ class RefresherPeriod(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     module_slug: Mapped[str] = mapped_column(String(120))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    sector: Mapped[str | None] = mapped_column(String(40))
+    sector: Mapped[Sector | None] = mapped_column(enum_type(Sector, 40))
     months: Mapped[int]
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     set_at: Mapped[datetime] = mapped_column(default=utcnow)

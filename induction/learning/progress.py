@@ -88,7 +88,7 @@ def _write(
         db.session.add(row)
     # Expiry depends on the clock, so the row keeps "completed" and its expires_at;
     # readers ask effective_status. That keeps the projection a pure replay of statements.
-    row.state = (Status.COMPLETED if state.status is Status.EXPIRED else state.status).value
+    row.state = Status.COMPLETED if state.status is Status.EXPIRED else state.status
     row.read_sections = json.dumps([s for s in sections if s in state.read])
     row.read_count = len(state.read)
     row.passed = state.passed

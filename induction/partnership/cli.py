@@ -60,7 +60,7 @@ def add_user(email: str, name: str, partnership_name: str) -> None:
         raise click.ClickException(f"'{email}' is not an e-mail address.")
     if accounts.find_user_by_email(email) is not None:
         raise click.ClickException(f"{email} already has an account.")
-    user = User(email=email.strip(), name=name.strip(), role=Role.PARTNERSHIP.value, partnership_id=partnership.id)
+    user = User(email=email.strip(), name=name.strip(), role=Role.PARTNERSHIP, partnership_id=partnership.id)
     db.session.add(user)
     link = link_for(user)
     db.session.commit()

@@ -54,12 +54,12 @@ def figures(viewer: User, today: date) -> dict[str, list[Row]]:
             Membership.organisation_id,
             func.count(User.id),
             total(clock.completed()),
-            total(and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired()))),
+            total(and_(LearnerStatus.status == Status.IN_PROGRESS, not_(clock.expired()))),
             # A learner added straight to the database has no status row yet: not started.
             total(
                 or_(
                     LearnerStatus.status.is_(None),
-                    and_(LearnerStatus.status == Status.NOT_STARTED.value, not_(clock.expired())),
+                    and_(LearnerStatus.status == Status.NOT_STARTED, not_(clock.expired())),
                 )
             ),
             total(clock.expired()),

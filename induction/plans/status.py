@@ -31,7 +31,7 @@ BATCH = 1000  # keeps each IN (...) well under the database's limit on bound par
 
 def refresh(users: Iterable[User], catalogue: Catalogue) -> None:
     """Recompute the rows of these learners: a few queries per thousand of them."""
-    learners = [u for u in users if u.role == Role.LEARNER.value]
+    learners = [u for u in users if u.role == Role.LEARNER]
     for start in range(0, len(learners), BATCH):
         _refresh_batch(learners[start : start + BATCH], catalogue)
     db.session.flush()
@@ -73,9 +73,9 @@ def _refresh_batch(learners: list[User], catalogue: Catalogue) -> None:
         stored = {r.module_slug: ModuleState(Status(r.state), outdated=r.outdated) for r in rows}
         states = [stored.get(m.slug, ModuleState(Status.NOT_STARTED)) for m in catalogue.modules]
         status = induction_status(states, items_done=signed == total, items_started=signed > 0)
-        expiries = [r.expires_at for r in rows if r.expires_at is not None and r.state == Status.COMPLETED.value]
+        expiries = [r.expires_at for r in rows if r.expires_at is not None and r.state == Status.COMPLETED]
         activity = [r.last_activity_at for r in rows if r.last_activity_at is not None]
-        row.status = status.value
+        row.status = status
         row.modules_done = done
         row.items_done, row.items_total = signed, total
         row.next_expiry = min(expiries) if expiries else None

@@ -87,7 +87,7 @@ def send_reminders(today: date | None = None) -> Outcome:
     day = today or clock.today()
     modules = len(catalogue().modules)
     outcome = Outcome()
-    everyone = User(role=Role.ADMIN.value)  # the scope of the whole platform
+    everyone = User(role=Role.ADMIN)  # the scope of the whole platform
     ensure_rows(everyone)
     for row in list(all_learner_rows(everyone, modules, day)):
         if not row.user.active:
@@ -95,7 +95,7 @@ def send_reminders(today: date | None = None) -> Outcome:
         for kind, condition, subject, body in learner_reminders(row, day):
             _send_once(row.user, kind, condition, subject, body, outcome)
     week = f"{day.isocalendar().year}-W{day.isocalendar().week:02d}"
-    managers = db.session.scalars(select(User).where(User.role == Role.MANAGER.value, User.active.is_(True))).all()
+    managers = db.session.scalars(select(User).where(User.role == Role.MANAGER, User.active.is_(True))).all()
     for manager in managers:
         rows = list(all_learner_rows(manager, modules, day))
         if not rows:

@@ -142,7 +142,7 @@ def add_learner(organisation: Organisation, new: NewLearner) -> User:
     user = User(
         email=new.email,
         name=new.name,
-        role=Role.LEARNER.value,
+        role=Role.LEARNER,
         organisation=organisation,
         job_role=new.job_role,
         role_group=new.role_group,

@@ -94,7 +94,7 @@ class _Clock:
         return and_(LearnerStatus.next_expiry.is_not(None), LearnerStatus.next_expiry <= self.now)
 
     def completed(self) -> ColumnElement[bool]:
-        return and_(LearnerStatus.status == Status.COMPLETED.value, not_(self.expired()))
+        return and_(LearnerStatus.status == Status.COMPLETED, not_(self.expired()))
 
     def overdue(self) -> ColumnElement[bool]:
         return and_(not_(self.completed()), LearnerStatus.due_date.is_not(None), LearnerStatus.due_date < self.today)
@@ -152,8 +152,8 @@ def _filtered(viewer: User, wanted: Filters, clock: _Clock) -> Select[Any]:
             )
         )
     conditions = {
-        "not started": and_(LearnerStatus.status == Status.NOT_STARTED.value, not_(clock.expired())),
-        "in progress": and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired())),
+        "not started": and_(LearnerStatus.status == Status.NOT_STARTED, not_(clock.expired())),
+        "in progress": and_(LearnerStatus.status == Status.IN_PROGRESS, not_(clock.expired())),
         "completed": clock.completed(),
         "expired": clock.expired(),
         "overdue": clock.overdue(),
@@ -268,8 +268,8 @@ def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
         .with_only_columns(
             Membership.organisation_id,
             func.count(User.id),
-            total(and_(LearnerStatus.status == Status.NOT_STARTED.value, not_(clock.expired()))),
-            total(and_(LearnerStatus.status == Status.IN_PROGRESS.value, not_(clock.expired()))),
+            total(and_(LearnerStatus.status == Status.NOT_STARTED, not_(clock.expired()))),
+            total(and_(LearnerStatus.status == Status.IN_PROGRESS, not_(clock.expired()))),
             total(clock.completed()),
             total(clock.expired()),
             total(clock.overdue()),
@@ -302,9 +302,9 @@ def completion_by_module(
             .join(rows, rows.c.user_id == ModuleProgress.user_id)
             .where(
                 or_(
-                    ModuleProgress.state == Status.WAIVED.value,
+                    ModuleProgress.state == Status.WAIVED,
                     and_(
-                        ModuleProgress.state == Status.COMPLETED.value,
+                        ModuleProgress.state == Status.COMPLETED,
                         or_(ModuleProgress.expires_at.is_(None), ModuleProgress.expires_at > clock.now),
                     ),
                 ),

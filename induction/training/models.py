@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from induction.accounts.models import User
 from induction.clock import utcnow
+from induction.database import enum_type
 from induction.extensions import db
 
 
@@ -56,7 +57,7 @@ class Booking(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus, 20))
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)  # the waiting list's order
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)

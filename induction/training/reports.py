@@ -50,7 +50,7 @@ def _people(session_ids: list[int], attended_only: bool) -> dict[int, list[Perso
         select(Booking.session_id, Organisation.name, Organisation.sector, User.job_role)
         .join(User, User.id == Booking.user_id)
         .join(Organisation, Organisation.id == User.organisation_id)
-        .where(Booking.session_id.in_(session_ids), Booking.status == BookingStatus.BOOKED.value)
+        .where(Booking.session_id.in_(session_ids), Booking.status == BookingStatus.BOOKED)
     )
     if attended_only:
         query = query.where(Booking.attended.is_(True))

@@ -104,7 +104,7 @@ def booking_of(session_id: int, user_id: int) -> Booking | None:
 def places_taken(session_id: int) -> int:
     return (
         db.session.scalar(
-            select(func.count()).where(Booking.session_id == session_id, Booking.status == BookingStatus.BOOKED.value)
+            select(func.count()).where(Booking.session_id == session_id, Booking.status == BookingStatus.BOOKED)
         )
         or 0
     )
@@ -114,13 +114,13 @@ def counts(session_ids: list[int]) -> dict[int, tuple[int, int]]:
     """(places booked, people waiting) per session, in one query."""
     rows = db.session.execute(
         select(Booking.session_id, Booking.status, func.count())
-        .where(Booking.session_id.in_(session_ids), Booking.status != BookingStatus.CANCELLED.value)
+        .where(Booking.session_id.in_(session_ids), Booking.status != BookingStatus.CANCELLED)
         .group_by(Booking.session_id, Booking.status)
     ).all()
     result = dict.fromkeys(session_ids, (0, 0))
     for session_id, status, number in rows:
         booked, waiting = result[session_id]
-        result[session_id] = (number, waiting) if status == BookingStatus.BOOKED.value else (booked, number)
+        result[session_id] = (number, waiting) if status == BookingStatus.BOOKED else (booked, number)
     return result
 
 
@@ -128,7 +128,7 @@ def waiting_list(session_id: int) -> Select[Booking]:
     """The waiting list, first come first."""
     return (
         select(Booking)
-        .where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITING.value)
+        .where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITING)
         .order_by(Booking.requested_at, Booking.id)
     )
 
@@ -143,9 +143,9 @@ def book(session_id: int, learner: User, by: User, now: datetime) -> Booking:
     if session.starts_at <= now:
         raise TrainingError("This session has started, so it can no longer be booked.")
     booking = booking_of(session_id, learner.id)
-    if booking is not None and booking.status == BookingStatus.BOOKED.value:
+    if booking is not None and booking.status == BookingStatus.BOOKED:
         raise TrainingError(f"{learner.name} already has a place on this session.")
-    if booking is not None and booking.status == BookingStatus.WAITING.value:
+    if booking is not None and booking.status == BookingStatus.WAITING:
         raise TrainingError(f"{learner.name} is already on the waiting list for this session.")
     free = places_taken(session_id) < session.capacity
     status = BookingStatus.BOOKED if free else BookingStatus.WAITING
@@ -153,7 +153,7 @@ def book(session_id: int, learner: User, by: User, now: datetime) -> Booking:
         booking = Booking(
             session_id=session_id,
             user_id=learner.id,
-            status=status.value,
+            status=status,
             booked_by_id=by.id,
             requested_at=now,
             changed_at=now,
@@ -163,7 +163,7 @@ def book(session_id: int, learner: User, by: User, now: datetime) -> Booking:
     else:  # booked again after cancelling: the same invitation, a newer version of it
         booking.sequence += 1
         booking.attended = None
-        booking.status, booking.booked_by_id, booking.requested_at, booking.changed_at = status.value, by.id, now, now
+        booking.status, booking.booked_by_id, booking.requested_at, booking.changed_at = status, by.id, now, now
     db.session.flush()
     return booking
 
@@ -182,18 +182,18 @@ def cancel(session_id: int, learner: User, now: datetime) -> Cancelled:
     if session is None:
         raise LookupError(session_id)
     booking = booking_of(session_id, learner.id)
-    if booking is None or booking.status == BookingStatus.CANCELLED.value:
+    if booking is None or booking.status == BookingStatus.CANCELLED:
         raise TrainingError(f"{learner.name} has no place on this session to cancel.")
     if session.starts_at <= now:
         raise TrainingError("This session has started, so places can no longer be cancelled.")
-    freed = booking.status == BookingStatus.BOOKED.value
-    booking.status, booking.changed_at = BookingStatus.CANCELLED.value, now
+    freed = booking.status == BookingStatus.BOOKED
+    booking.status, booking.changed_at = BookingStatus.CANCELLED, now
     booking.sequence += 1
     promoted = None
     if freed and places_taken(session_id) < session.capacity:
         promoted = db.session.scalar(waiting_list(session_id).limit(1))
         if promoted is not None:
-            promoted.status, promoted.changed_at = BookingStatus.BOOKED.value, now
+            promoted.status, promoted.changed_at = BookingStatus.BOOKED, now
             promoted.sequence += 1
     db.session.flush()
     return Cancelled(booking, freed, promoted)
@@ -271,7 +271,7 @@ def take_register(session_id: int, trainer: User, marks: dict[int, bool], now: d
     bookings = {
         b.user_id: b
         for b in db.session.scalars(
-            select(Booking).where(Booking.session_id == session_id, Booking.status == BookingStatus.BOOKED.value)
+            select(Booking).where(Booking.session_id == session_id, Booking.status == BookingStatus.BOOKED)
         )
     }
     unknown = set(marks) - set(bookings)
@@ -344,7 +344,7 @@ def _send(booking: Booking, subject: str, opening: str, method: str | None, now:
 
 def notify_booked(booking: Booking, now: datetime) -> bool:
     """E-mail the place (with the invitation) or the place on the waiting list; False if it could not be sent."""
-    if booking.status == BookingStatus.WAITING.value:
+    if booking.status == BookingStatus.WAITING:
         opening = (
             "The session is full, so you are on its waiting list. If a place becomes free while you are "
             "first on the list, it is yours and we will e-mail you with the calendar invitation."

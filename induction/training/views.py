@@ -59,7 +59,7 @@ def index() -> Any:
             b.session_id: b
             for b in db.session.scalars(
                 select(Booking).where(
-                    Booking.user_id == current_user.id, Booking.status != BookingStatus.CANCELLED.value
+                    Booking.user_id == current_user.id, Booking.status != BookingStatus.CANCELLED
                 )
             )
         }
@@ -115,14 +115,14 @@ def session(session_id: int) -> Any:
     context: dict[str, Any] = {"session": found, "booked": booked, "waiting": waiting, "now": clock.utcnow()}
     if current_user.role == Role.LEARNER:
         context["mine"] = services.booking_of(found.id, current_user.id)
-        if context["mine"] is not None and context["mine"].status == BookingStatus.WAITING.value:
+        if context["mine"] is not None and context["mine"].status == BookingStatus.WAITING:
             context["position"] = [b.id for b in db.session.scalars(services.waiting_list(found.id))].index(
                 context["mine"].id
             ) + 1
     if current_user.role in MANAGERS:
         context["learners"] = reports.bookings_in_scope(current_user, found.id)
         form = BookForForm()
-        taken = {b.user_id for b, _ in context["learners"] if b.status != BookingStatus.CANCELLED.value}
+        taken = {b.user_id for b, _ in context["learners"] if b.status != BookingStatus.CANCELLED}
         people = [
             p for p in db.session.scalars(visible_learners(current_user).order_by(User.name)) if p.id not in taken
         ]
@@ -136,7 +136,7 @@ def session(session_id: int) -> Any:
     if current_user.role in TRAINERS:
         context["everyone"] = db.session.scalars(
             select(Booking)
-            .where(Booking.session_id == found.id, Booking.status != BookingStatus.CANCELLED.value)
+            .where(Booking.session_id == found.id, Booking.status != BookingStatus.CANCELLED)
             .options(selectinload(Booking.user).selectinload(User.organisation))
             .order_by(Booking.status, Booking.requested_at, Booking.id)
         ).all()
@@ -160,7 +160,7 @@ def _book(session_id: int, learner: User) -> Any:
         return _back(session_id)
     db.session.commit()
     yours = learner == current_user
-    if booking.status == BookingStatus.BOOKED.value:
+    if booking.status == BookingStatus.BOOKED:
         flash(
             "You have a place. We have e-mailed the calendar invitation." if yours else f"{learner.name} has a place.",
             "success",
@@ -186,7 +186,7 @@ def cancel(session_id: int) -> Any:
 def _cancel(found: TrainingSession, learner: User) -> Any:
     booking = services.booking_of(found.id, learner.id)
     if request.method == "GET" or request.form.get("confirm") != "yes":
-        if booking is None or booking.status == BookingStatus.CANCELLED.value:
+        if booking is None or booking.status == BookingStatus.CANCELLED:
             flash(f"{learner.name} has no place on this session to cancel.", "info")
             return _back(found.id)
         return render_template("training/confirm_cancel.html", session=found, learner=learner, booking=booking)
@@ -232,7 +232,7 @@ def cancel_for(session_id: int, learner_id: int) -> Any:
 def invite(session_id: int) -> Any:
     _session_or_404(session_id)
     booking = services.booking_of(session_id, current_user.id)
-    if booking is None or booking.status != BookingStatus.BOOKED.value:
+    if booking is None or booking.status != BookingStatus.BOOKED:
         abort(404)
     data = calendar.invitation(booking, "REQUEST", clock.utcnow())
     return Response(
@@ -263,7 +263,7 @@ def register(session_id: int) -> Any:
             return redirect(url_for("training.register", session_id=found.id))
     bookings = db.session.scalars(
         select(Booking)
-        .where(Booking.session_id == found.id, Booking.status == BookingStatus.BOOKED.value)
+        .where(Booking.session_id == found.id, Booking.status == BookingStatus.BOOKED)
         .options(selectinload(Booking.user).selectinload(User.organisation))
     ).all()
     bookings = sorted(bookings, key=lambda b: b.user.name.lower())

@@ -84,7 +84,7 @@ def _learners(batch: list[dict[str, Any]]) -> dict[str, User]:
     }
     if not names:
         return {}
-    users = db.session.scalars(select(User).where(User.uuid.in_(names), User.role == Role.LEARNER.value))
+    users = db.session.scalars(select(User).where(User.uuid.in_(names), User.role == Role.LEARNER))
     return {u.uuid: u for u in users}
 
 
@@ -122,7 +122,7 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
         row = by_id.get(target)
         if row is not None and row.user_id is not None and row.user_id not in affected:
             user = db.session.get(User, row.user_id)
-            if user is not None and user.role == Role.LEARNER.value:
+            if user is not None and user.role == Role.LEARNER:
                 lock_learner(user.id)
                 affected[user.id] = user
     prepared = []

@@ -37,6 +37,6 @@ def announce(learners: Sequence[User], catalogue: Catalogue, now: datetime) -> l
     if not learners:
         return []
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not statements_stored.has_receivers_for(app):
+    if next(iter(statements_stored.receivers_for(app)), None) is None:
         raise NobodySettles("no subscriber to statements_stored: create_app connects plans.settling")
     return [answer for _, answer in statements_stored.send(app, learners=learners, catalogue=catalogue, now=now)]
