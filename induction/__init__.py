@@ -96,9 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     from induction.training.views import bp as training
     from induction.web.certificates import bp as completion
     from induction.web.learner import bp as learning
-    from induction.xapi import documents, lrs  # noqa: F401 - they add the LRS resources to the blueprint
     from induction.xapi.admin import bp as xapi_admin
-    from induction.xapi.http import bp as xapi
+    from induction.xapi.routes import bp as xapi
 
     for blueprint in (
         accounts,

@@ -16,7 +16,7 @@ from induction.clock import utcnow
 from induction.extensions import db
 from induction.xapi import formats, query, services
 from induction.xapi.formats import XapiError
-from induction.xapi.http import XRequest, bp, caller, current, endpoint, json_response, no_content
+from induction.xapi.http import XRequest, caller, current, endpoint, json_response, no_content
 from induction.xapi.models import XapiDocument
 
 STATE, ACTIVITY_PROFILE, AGENT_PROFILE = "state", "activity_profile", "agent_profile"
@@ -208,7 +208,6 @@ def _nothing(params: dict[str, str], single: str) -> Response:
 ALL = {"GET", "HEAD", "PUT", "POST", "DELETE"}
 
 
-@bp.route("/activities/state", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 @endpoint(methods=ALL)
 def state() -> Response:
     xrequest = current()
@@ -247,7 +246,6 @@ def state() -> Response:
     raise XapiError("stateId is required", "stateId")
 
 
-@bp.route("/activities/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 @endpoint(methods=ALL)
 def activity_profile() -> Response:
     xrequest = current()
@@ -259,7 +257,6 @@ def activity_profile() -> Response:
     return _profile(place, params, xrequest)
 
 
-@bp.route("/agents/profile", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 @endpoint(methods=ALL)
 def agent_profile() -> Response:
     xrequest = current()

@@ -17,7 +17,7 @@ from induction.xapi.attachments import check as check_attachments
 from induction.xapi.attachments import response as multipart_response
 from induction.xapi.attachments import store as store_attachments
 from induction.xapi.formats import VERSION, XapiError
-from induction.xapi.http import bp, caller, current, endpoint, json_response, no_content
+from induction.xapi.http import caller, current, endpoint, json_response, no_content
 from induction.xapi.models import ActivityDefinition
 
 READ = {"GET", "HEAD"}
@@ -27,13 +27,11 @@ def _consistent_through() -> dict[str, str]:
     return {"X-Experience-API-Consistent-Through": formats.format_timestamp(utcnow())}
 
 
-@bp.route("/about", methods=["GET", "HEAD"])
 def about() -> Response:
     """Open to all, whatever the version header says (Communication 2.8)."""
     return json_response({"version": [VERSION, "1.0.0"], "extensions": {}})
 
 
-@bp.route("/statements", methods=["GET", "HEAD", "PUT", "POST"])
 @endpoint(methods={"GET", "HEAD", "PUT", "POST"})
 def statements() -> Response:
     xrequest = current()
@@ -119,7 +117,6 @@ def _statement_response(body: Any, attachments: bool, headers: dict[str, str], s
     return multipart_response(text, stored, headers)
 
 
-@bp.route("/activities", methods=["GET", "HEAD"])
 @endpoint(methods=READ)
 def activities() -> Response:
     params = current().params
@@ -134,7 +131,6 @@ def activities() -> Response:
     return json_response(activity)
 
 
-@bp.route("/agents", methods=["GET", "HEAD"])
 @endpoint(methods=READ)
 def agents() -> Response:
     params = current().params
