@@ -97,7 +97,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_type(Role, 20), default=Role.LEARNER)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # active_history: a change knows the organisation it replaces (accounts/organisations.py).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True, active_history=True)
     job_role: Mapped[str | None] = mapped_column(String(120))
     role_group: Mapped[int | None]
     start_date: Mapped[date | None]

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import case, event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from induction.accounts.models import Membership, Role, User
 from induction.clock import utcnow
@@ -48,6 +48,7 @@ def current_memberships(user: User) -> list[Membership]:
     found = db.session.scalars(
         select(Membership)
         .where(Membership.user_id == user.id, Membership.left_at.is_(None))
+        .options(selectinload(Membership.organisation))
         .order_by(case((Membership.organisation_id == user.organisation_id, 0), else_=1), Membership.joined_at)
     ).all()
     return list(found)

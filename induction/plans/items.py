@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
 
 from induction.accounts.models import Membership, User
 from induction.extensions import db
 from induction.plans.models import InductionItem, ItemProgress
+from induction.rules import ModuleState, Status, induction_status
 
 
 def items_query(organisation_id: int, job_role: str | None) -> Select[InductionItem]:
@@ -86,3 +88,29 @@ def _items_done(parts: list[tuple[int, int | None, str | None]]) -> dict[tuple[i
         mine = [i for i in items if i.organisation_id == organisation and i.job_role in (None, job_role)]
         result[(user, organisation)] = (sum((user, i.id) in signed for i in mine), len(mine))
     return result
+
+
+@dataclass(frozen=True)
+class Part:
+    """A learner's induction as one organisation sees it: its items for their job role there, and
+    the status the rule gives with the learner's modules (which are the same everywhere)."""
+
+    membership: Membership
+    items: list[tuple[InductionItem, ItemProgress | None]]
+    status: Status
+
+    @property
+    def signed(self) -> int:
+        return sum(1 for _, p in self.items if p is not None and p.signed_off_at is not None)
+
+
+def parts_of(user: User, memberships: Sequence[Membership], states: Iterable[ModuleState]) -> list[Part]:
+    """One `Part` per membership given, in that order."""
+    states = list(states)
+    parts = []
+    for membership in memberships:
+        items = items_with_progress(user, membership)
+        signed = sum(1 for _, p in items if p is not None and p.signed_off_at is not None)
+        status = induction_status(states, items_done=signed == len(items), items_started=signed > 0)
+        parts.append(Part(membership, items, status))
+    return parts

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from induction import clock
-from induction.accounts.models import User
+from induction.accounts.models import Membership, User
 from induction.clock import utcnow
 from induction.completion.models import Certificate
 from induction.content import catalogue as current_catalogue
@@ -79,7 +79,17 @@ def _item_row(learner: User, item: InductionItem) -> ItemProgress:
 
 
 def applies_to(item: InductionItem, learner: User) -> bool:
-    return item.active and item.organisation_id == learner.organisation_id and item.job_role in (None, learner.job_role)
+    """True for an active item of an organisation the learner is in now, for everyone there or their job role there."""
+    if not item.active:
+        return False
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == learner.id,
+            Membership.organisation_id == item.organisation_id,
+            Membership.left_at.is_(None),
+        )
+    )
+    return membership is not None and item.job_role in (None, membership.job_role)
 
 
 def mark_item_done(learner: User, item: InductionItem) -> ItemProgress:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from induction.accounts.decorators import role_required
 from induction.accounts.models import EqualityMonitoring, Role
+from induction.accounts.organisations import current_memberships
 from induction.clock import utcnow
 from induction.completion.services import latest_certificate
 from induction.content import catalogue
@@ -30,7 +31,8 @@ def plan() -> Any:
         "learning/plan.html",
         plan=plans.plan_of(current_user),
         due=plans.due_date(current_user),
-        items=items_with_progress(current_user),
+        # Each organisation the learner is in gives its own items, under its name.
+        parts=[(m, items_with_progress(current_user, m)) for m in current_memberships(current_user)],
     )
 
 

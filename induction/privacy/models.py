@@ -24,6 +24,8 @@ class Action(enum.StrEnum):
     UNDID_WAIVER = "undid a waiver"
     ERASED = "erased a person"
     ROLE_CHANGED = "changed a role"
+    ADDED_TO_ORGANISATION = "added to an organisation"
+    MOVED_ORGANISATION = "moved between organisations"
     SET_REFRESHER_PERIOD = "set a refresher period"
     REMOVED_REFRESHER_PERIOD = "removed a refresher period"
 

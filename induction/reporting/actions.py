@@ -188,7 +188,12 @@ def agree(learner_id: int) -> Any:
 def _items_of(person: User, ids: list[int]) -> list[InductionItem]:
     if not ids:
         return []
-    found = db.session.scalars(select(InductionItem).where(InductionItem.id.in_(ids))).all()
+    # Only the items of the manager's own organisations: a learner in two organisations has each signed off there.
+    found = db.session.scalars(
+        select(InductionItem).where(
+            InductionItem.id.in_(ids), InductionItem.organisation_id.in_(visible_organisation_ids(current_user))
+        )
+    ).all()
     if len(found) != len(ids) or not all(plans.applies_to(i, person) for i in found):
         abort(404)
     return sorted(found, key=lambda i: i.id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from induction.formtools import options
@@ -62,4 +62,32 @@ class ImportForm(FlaskForm):
         validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv"], "The file must be a .csv file.")],
         description="Columns: name, email, job role, role group, start date (like 01/09/2026 or 2026-09-01). "
         "The first row is the heading. Any encoding: UTF-8 or what Excel saves.",
+    )
+
+
+class MembershipForm(FlaskForm):
+    """Move a learner to another organisation, or add them to one; the view checks the choices
+    against the scope (an organisation outside it is a 404), so the fields do not."""
+
+    change = RadioField(
+        "What do you want to do?",
+        choices=options(
+            [
+                ("move", "Move them: they leave one organisation and join another"),
+                ("add", "Add them: they stay where they are and join another organisation as well"),
+            ]
+        ),
+        default="move",
+        validators=[DataRequired("Choose whether to move them or add them.")],
+    )
+    leaving = SelectField("The organisation they leave", coerce=int, validate_choice=False, validators=[Optional()])
+    to = SelectField("The organisation they join", coerce=int, validate_choice=False, validators=[Optional()])
+    job_role = StringField(
+        "Their job role there",
+        validators=[DataRequired("Enter their job role in the organisation they join."), Length(max=120)],
+    )
+    started_on = DateField(
+        "The day they start there",
+        validators=[DataRequired("Enter the day they start there as a date.")],
+        description="Their induction there is due from this day.",
     )

@@ -7,19 +7,22 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from induction import clock
 from induction.accounts.decorators import role_required
-from induction.accounts.scope import learner_or_404
+from induction.accounts.models import Membership, User
+from induction.accounts.scope import learner_or_404, visible_memberships, visible_organisation_ids
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
 from induction.learning import progress
 from induction.learning import services as learning
 from induction.learning.models import QuizAttempt
+from induction.plans import moves
 from induction.plans import services as plans
-from induction.plans.items import items_with_progress
-from induction.plans.models import Waiver
+from induction.plans.items import parts_of
+from induction.plans.models import InductionItem, ItemProgress, Waiver
 from induction.privacy import audit
 from induction.privacy.models import Action
 from induction.reminders import now
@@ -40,10 +43,44 @@ def _forms(learner: Any) -> dict[str, Any]:
     return {"waiver_form": waiver, "attempts_form": attempts, "due_form": due}
 
 
+def _parts(learner: User) -> list[Membership]:
+    """The learner's current memberships in the viewer's organisations, the main one first."""
+    found = db.session.scalars(
+        visible_memberships(current_user)
+        .with_only_columns(Membership)
+        .where(User.id == learner.id)
+        .options(selectinload(Membership.organisation))
+        .order_by(Membership.joined_at)
+    ).all()
+    return sorted(found, key=lambda m: m.organisation_id != learner.organisation_id)
+
+
+def _moves(learner: User) -> tuple[list[timeline.Entry], list[int]]:
+    """For the record of learning: joining and leaving the viewer's organisations (once the learner has
+    been in more than one), and the items of other organisations, whose sign-offs are not shown."""
+    mine = set(db.session.scalars(visible_organisation_ids(current_user)))
+    history = moves.history(learner)
+    entries = []
+    for m in history if len(history) > 1 else []:
+        if m.organisation_id in mine:
+            role = f" as {m.job_role}" if m.job_role else ""
+            entries.append(timeline.Entry(m.joined_at, f"Joined {m.organisation.name}{role}", False))
+            if m.left_at is not None:
+                entries.append(timeline.Entry(m.left_at, f"Left {m.organisation.name}", False))
+    hidden = db.session.scalars(
+        select(ItemProgress.item_id)
+        .join(InductionItem, InductionItem.id == ItemProgress.item_id)
+        .where(ItemProgress.user_id == learner.id, InductionItem.organisation_id.not_in(mine))
+    ).all()
+    return entries, list(hidden)
+
+
 def _page(learner: Any, status: int = 200, **forms: Any) -> Any:
     content = catalogue()
     rows = progress.progress_rows(learner.id)
-    entries, page, pages = timeline.page_of(learner.id, request.args.get("page", 1, type=int))
+    states = progress.current_states(learner.id, content, rows=rows)
+    moved, hidden = _moves(learner)
+    entries, page, pages = timeline.page_of(learner.id, request.args.get("page", 1, type=int), moved, hidden)
     attempts = db.session.scalars(
         select(QuizAttempt)
         .where(QuizAttempt.user_id == learner.id, QuizAttempt.submitted_at.is_not(None))
@@ -60,7 +97,8 @@ def _page(learner: Any, status: int = 200, **forms: Any) -> Any:
         learner=learner,
         plan=plans.plan_of(learner),
         due=plans.due_date(learner),
-        items=items_with_progress(learner),
+        # Each of the viewer's organisations sees its own items, and the status computed with them.
+        parts=parts_of(learner, _parts(learner), states.values()),
         modules=[(m, progress.status_of(rows.get(m.slug)), rows.get(m.slug)) for m in content.modules],
         waivers=waivers,
         attempts=attempts,

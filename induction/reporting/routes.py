@@ -1,7 +1,8 @@
 """The managers' pages: the whole URL map of the `reporting` blueprint, under /manage.
 
 The overview, exports and equality report are in `views.py`, one learner's page and the changes
-made from it in `learners.py`, actions on ticked learners and items in `actions.py`, the
+made from it in `learners.py`, moving them between organisations in `moves.py`, actions on ticked
+learners and items in `actions.py`, the
 organisation's items and adding and importing learners in `setup.py`."""
 
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from induction.reporting import actions, learners, setup, views
+from induction.reporting import actions, learners, moves, setup, views
 
 bp = Blueprint("reporting", __name__, url_prefix="/manage")
 
@@ -32,6 +33,7 @@ ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
     ("/learners/<int:learner_id>/items/<int:item_id>/sign-off", actions.sign_off, BOTH),
     ("/learners/<int:learner_id>/sign-off", actions.sign_off_selected, POST),
     ("/learners/<int:learner_id>/invite", setup.reinvite, POST),
+    ("/learners/<int:learner_id>/organisations", moves.organisations, BOTH),
     ("/organisations/<int:organisation_id>/items", setup.items, BOTH),
     ("/organisations/<int:organisation_id>/items/<int:item_id>/remove", setup.remove_item, BOTH),
     ("/import", setup.import_learners, BOTH),

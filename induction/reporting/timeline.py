@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,11 +53,19 @@ def describe(verb: str, object_id: str, body: dict[str, Any]) -> str:
     return f"{said[:1].upper()}{said[1:]} {name}".strip()
 
 
-def page_of(learner_id: int, page: int) -> tuple[list[Entry], int, int]:
-    """One page of the learner's record, newest first: (entries, page, pages)."""
+def page_of(
+    learner_id: int, page: int, moves: Sequence[Entry] = (), hidden_items: Iterable[int] = ()
+) -> tuple[list[Entry], int, int]:
+    """One page of the learner's record, newest first: (entries, page, pages).
+
+    `moves` (joining and leaving organisations) are shown among the statements of the page whose
+    time span they fall in; the sign-offs of `hidden_items` (another organisation's) are left out."""
     query = select(StatementRecord).where(
         StatementRecord.user_id == learner_id, StatementRecord.verb_id.not_in(LEFT_OUT)
     )
+    hidden = [xs.activity_iri(f"items/{item}") for item in hidden_items]
+    if hidden:
+        query = query.where(StatementRecord.object_id.not_in(hidden))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(page, 1), pages)
@@ -66,4 +75,7 @@ def page_of(learner_id: int, page: int) -> tuple[list[Entry], int, int]:
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     entries = [Entry(r.timestamp, describe(r.verb_id, r.object_id, json.loads(r.body)), r.voided) for r in rows]
-    return entries, page, pages
+    newest = rows[0].timestamp if rows and page > 1 else None
+    oldest = rows[-1].timestamp if rows and page < pages else None
+    shown = [m for m in moves if (newest is None or m.when <= newest) and (oldest is None or m.when > oldest)]
+    return sorted([*entries, *shown], key=lambda e: e.when, reverse=True), page, pages

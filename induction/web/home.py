@@ -8,12 +8,13 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from induction.accounts.models import Role
+from induction.accounts.organisations import current_memberships
 from induction.completion.services import latest_certificate
 from induction.content import catalogue
 from induction.learning import progress
 from induction.learning.views import next_step
 from induction.plans import services as plans
-from induction.plans.items import items_done_for
+from induction.plans.items import items_done_for, parts_of
 from induction.rules import DONE, induction_status
 
 
@@ -34,6 +35,9 @@ def home() -> Any:
     states = progress.current_states(current_user.id, content, rows=rows)
     signed, total = items_done_for([current_user])[current_user.id]
     overall = induction_status(states.values(), items_done=signed == total, items_started=signed > 0)
+    # A learner in several organisations: the modules once, each organisation's items and status under its name.
+    memberships = current_memberships(current_user)
+    parts = parts_of(current_user, memberships, states.values()) if len(memberships) > 1 else []
     modules = [
         {
             "module": m,
@@ -52,6 +56,7 @@ def home() -> Any:
         modules_done=sum(1 for m in modules if m["status"] in DONE),
         items_signed=signed,
         items_total=total,
+        parts=parts,
         due=plans.due_date(current_user),
         welcome=content.welcome,
         certificate=latest_certificate(current_user.id),
