@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from induction import clock
-from induction.accounts.models import Role
+from induction.accounts.models import Membership, Role
+from induction.accounts.organisations import organisations_of
 from induction.completion.models import Certificate
 from induction.completion.services import latest_certificate
 from induction.content import catalogue
@@ -252,6 +253,30 @@ def test_a_new_learner_of_the_organisation_gets_its_period(client: Any, auth: An
     done = clock.utcnow().replace(microsecond=0)
     complete_modules_at(learner, done)
     assert expiry_of(learner) == add_months(done, 12)
+
+
+def test_a_learner_in_two_organisations_gets_the_shorter_period(client: Any, auth: Any, make: Factory) -> None:
+    school = make.organisation("Riverside School", "education")
+    club = make.organisation("Eastside Boxing Club", "sport and culture")
+    learner = make.learner(school)
+    db.session.add(Membership(user_id=learner.id, organisation_id=club.id, job_role="Coach"))
+    db.session.commit()
+    assert sorted(organisations_of(learner)) == sorted([school.id, club.id])
+    done = (clock.utcnow() - timedelta(days=30)).replace(microsecond=0)
+    complete_modules_at(learner, done)
+    auth.sign_in(make.user(Role.ADMIN))
+
+    set_period(client, "24", organisation=school.id)
+    assert expiry_of(learner) == add_months(done, 24)
+    asked = set_period(client, "12", confirm=False, organisation=club.id)
+    assert "This changes the refresher date of 1 learner." in asked.get_data(as_text=True)
+    set_period(client, "12", organisation=club.id)
+    assert expiry_of(learner) == add_months(done, 12)  # the club's, the shorter
+    set_period(client, "6", sector="education")
+    assert expiry_of(learner) == add_months(done, 12)  # the school's own 24 comes before its sector's 6
+    club_period = db.session.scalar(select(RefresherPeriod.id).where(RefresherPeriod.organisation_id == club.id))
+    client.post(f"{URL}/{club_period}/remove", data={"csrf_token": page_token(client), "confirm": "yes"})
+    assert expiry_of(learner) == add_months(done, 24)
 
 
 # Who may set what, and bad input ------------------------------------------------------------------

@@ -108,8 +108,11 @@ def refresh(
     moment = now or utcnow()
     events = events_for(user_id, catalogue)
     rows = progress_rows(user_id) if rows is None else rows  # one query, rather than one per module
-    learner = db.session.get(User, user_id)
-    periods = local_periods(learner) if learner is not None else {}  # the refresher periods that apply
+    # The refresher periods that apply where the learner works; they matter only to a refresher
+    # module the learner has done something in, so most events need no look-up.
+    refreshed = {m.slug for m in catalogue.modules if m.refresher_months is not None} & {e.module for e in events}
+    learner = db.session.get(User, user_id) if refreshed else None
+    periods = local_periods(learner) if learner is not None else {}
     states: dict[str, ModuleState] = {}
     for module in catalogue.modules:
         spec = spec_of(module, periods.get(module.slug, ()))

@@ -59,21 +59,19 @@ class Target:
     def organisation_ids(self) -> Select[int] | list[int]:
         if self.organisation is not None:
             return [self.organisation.id]
-        return select(Organisation.id).where(Organisation.sector == str(self.sector))
+        return select(Organisation.id).where(Organisation.sector == self.sector)
 
     def changed(self, periods: ModulePeriods, months: int | None) -> ModulePeriods:
         """`periods` as they would be with this target's period set to `months` (None: removed)."""
         by_organisation, by_sector = dict(periods.by_organisation), dict(periods.by_sector)
-        table: dict[int, int] | dict[str, int]
-        key: int | str
         if self.organisation is not None:
-            table, key = by_organisation, self.organisation.id
-        else:
-            table, key = by_sector, str(self.sector)
-        if months is None:
-            table.pop(key, None)  # type: ignore[arg-type]
-        else:
-            table[key] = months  # type: ignore[index]
+            by_organisation.pop(self.organisation.id, None)
+            if months is not None:
+                by_organisation[self.organisation.id] = months
+        elif self.sector is not None:
+            by_sector.pop(self.sector, None)
+            if months is not None:
+                by_sector[self.sector] = months
         return ModulePeriods(by_organisation, by_sector)
 
 
@@ -105,7 +103,7 @@ def period_for(target: Target, lock: bool = False) -> RefresherPeriod | None:
     if target.organisation is not None:
         query = query.where(RefresherPeriod.organisation_id == target.organisation.id)
     else:
-        query = query.where(RefresherPeriod.sector == str(target.sector))
+        query = query.where(RefresherPeriod.sector == target.sector)
     return db.session.scalar(query.with_for_update() if lock else query)
 
 
@@ -210,7 +208,7 @@ def set_period(actor: User, target: Target, months: int, catalogue: Catalogue, n
         period = RefresherPeriod(
             module_slug=target.module.slug,
             organisation_id=target.organisation.id if target.organisation is not None else None,
-            sector=str(target.sector) if target.sector is not None else None,
+            sector=target.sector,
             months=months,
         )
         db.session.add(period)
