@@ -403,3 +403,53 @@ def test_reports_make_the_same_queries_with_learners_in_several_organisations(
     page = client.get("/manage/")
     assert page.status_code == 200 and page.get_data(as_text=True).count(f'id="learner-{first}-') == 2
     assert count_queries.count == few, count_queries.statements
+
+
+def test_the_migration_gives_each_learner_a_membership_and_keeps_their_status(tmp_path: Any) -> None:
+    """Upgrade a database holding learners from before memberships, then downgrade it again."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from .conftest import make_app
+
+    other = make_app(f"sqlite:///{tmp_path / 'before.db'}")
+    with other.app_context():
+        upgrade(revision="d6f8b0c2e4a3")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO organisations (id, name, sector, ownership, induction_weeks, created_at) VALUES "
+                    "(1, 'Hillside Primary', 'education', 'statutory', 12, '2026-01-01 00:00:00')"
+                )
+            )
+            for number, (role, organisation) in enumerate([("learner", 1), ("learner", None), ("manager", None)], 1):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, uuid, email, name, role, organisation_id, job_role, start_date, "
+                        "active, demo, created_at) VALUES (:id, :uuid, :email, 'Someone', :role, :organisation, "
+                        "'Teaching assistant', '2026-09-01', 1, 0, '2026-08-20 09:00:00')"
+                    ),
+                    {"id": number, "uuid": f"uuid-{number}", "email": f"p{number}@example.org", "role": role,
+                     "organisation": organisation},
+                )  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO learner_status (user_id, status, modules_done, items_done, items_total, due_date) "
+                    "VALUES (1, 'in progress', 1, 2, 3, '2026-11-24'), (2, 'not started', 0, 0, 0, NULL)"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            memberships = conn.execute(
+                text("SELECT user_id, organisation_id, job_role, started_on, left_at FROM memberships")
+            ).all()
+            assert [tuple(m) for m in memberships] == [(1, 1, "Teaching assistant", "2026-09-01", None)]
+            status = conn.execute(
+                text("SELECT user_id, organisation_id, status, modules_done, items_done, due_date FROM learner_status")
+            ).all()
+            assert [tuple(s) for s in status] == [(1, 1, "in progress", 1, 2, "2026-11-24")]
+        downgrade(revision="d6f8b0c2e4a3")
+        with db.engine.connect() as conn:
+            status = conn.execute(text("SELECT user_id, status, items_done FROM learner_status")).all()
+            assert [tuple(s) for s in status] == [(1, "in progress", 2)]
+        db.engine.dispose()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from induction.accounts.models import Role
-from induction.accounts.scope import visible_learners, visible_organisations
+from induction.accounts.scope import learners_of, visible_learners, visible_memberships, visible_organisations
 from induction.extensions import db
 
 
@@ -48,6 +48,37 @@ def test_each_role_sees_only_learners_in_scope(world: dict[str, Any]) -> None:
     assert names(visible_learners(world["admin"])) == {"In School", "In Club", "In Nursery"}
     assert names(visible_learners(world["trainer"])) == set()
     assert names(visible_learners(world["coach"])) == {"In Club"}
+
+
+def test_a_learner_in_two_organisations_is_in_the_scope_of_each(world: dict[str, Any]) -> None:
+    from datetime import date
+
+    from induction.content import catalogue
+    from induction.plans import moves
+
+    moves.add(world["pupil_helper"], world["nursery"], "Nursery assistant", date(2026, 12, 1), catalogue())
+    db.session.commit()
+    assert names(visible_learners(world["other"])) == {"In Nursery", "In School"}
+    assert names(visible_learners(world["manager"])) == {"In School", "In Club"}  # once, not once per organisation
+    assert names(visible_organisations(world["pupil_helper"])) == {"School", "Nursery"}
+    parts = db.session.execute(visible_memberships(world["other"])).all()
+    assert sorted((user.name, m.organisation_id) for user, m in parts) == sorted(
+        [("In Nursery", world["nursery"].id), ("In School", world["nursery"].id)]
+    )  # the Nursery's part of the School's learner, not the School's
+
+
+def test_a_learner_who_moved_is_out_of_the_old_organisations_scope(world: dict[str, Any]) -> None:
+    from datetime import date
+
+    from induction.content import catalogue
+    from induction.plans import moves
+
+    moves.move(world["coach"], world["club"], world["nursery"], "Play worker", date(2026, 12, 1), catalogue())
+    db.session.commit()
+    assert names(visible_learners(world["manager"])) == {"In School"}
+    assert names(visible_learners(world["other"])) == {"In Nursery", "In Club"}
+    assert names(learners_of([world["club"].id])) == set()
+    assert names(visible_organisations(world["coach"])) == {"Nursery"}
 
 
 def test_a_manager_sees_only_their_organisations_in_reports(client: Any, auth: Any, world: dict[str, Any]) -> None:
