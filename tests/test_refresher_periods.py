@@ -39,7 +39,8 @@ from induction.rules import (
 )
 
 from .concurrency import Visitor, burst, no_server_errors
-from .conftest import Factory, csrf_from
+from .conftest import Factory
+from .forms import submit
 from .journey import complete_modules_at
 from .mailbox import Mailbox
 
@@ -94,16 +95,12 @@ def test_the_expiry_rule_uses_the_period_that_applies() -> None:
 # Helpers ----------------------------------------------------------------------------------------
 
 
-def page_token(client: Any, path: str = URL) -> str:
-    return csrf_from(client.get(path).get_data(as_text=True))
-
-
 def set_period(client: Any, months: Any, confirm: bool = True, **where: Any) -> Any:
     kind = "sector" if "sector" in where else "organisation"
-    data = {"csrf_token": page_token(client), "module": SAFE, "months": months, **where}
+    data = {"module": SAFE, "months": months, **where}
     if confirm:
         data["confirm"] = "yes"
-    return client.post(f"{URL}/{kind}", data=data)
+    return submit(client, f"{URL}/{kind}", data, form_url=URL)
 
 
 def expiry_of(learner: Any, slug: str = SAFE) -> datetime | None:
@@ -190,7 +187,7 @@ def test_removing_the_period_undoes_it(client: Any, auth: Any, completed: dict[s
     asked = client.get(f"{URL}/{period_id}/remove")
     assert asked.status_code == 200 and "This changes the refresher date of 1 learner." in asked.get_data(as_text=True)
     assert periods() != []  # a GET changes nothing
-    answer = client.post(f"{URL}/{period_id}/remove", data={"csrf_token": page_token(client), "confirm": "yes"})
+    answer = submit(client, f"{URL}/{period_id}/remove", {"confirm": "yes"}, form_url=URL)
     assert answer.status_code == 302
     assert periods() == []
     assert expiry_of(learner) == add_months(done, 36)
@@ -201,7 +198,7 @@ def test_removing_the_period_undoes_it(client: Any, auth: Any, completed: dict[s
         select(AuditEntry).where(AuditEntry.action == Action.REMOVED_REFRESHER_PERIOD.value, AuditEntry.subject_id.is_(None))
     ).all()
     assert len(removed) == 1
-    again = client.post(f"{URL}/{period_id}/remove", data={"csrf_token": page_token(client), "confirm": "yes"})
+    again = submit(client, f"{URL}/{period_id}/remove", {"confirm": "yes"}, form_url=URL)
     assert again.status_code == 404
 
 
@@ -275,7 +272,7 @@ def test_a_learner_in_two_organisations_gets_the_shorter_period(client: Any, aut
     set_period(client, "6", sector="education")
     assert expiry_of(learner) == add_months(done, 12)  # the school's own 24 comes before its sector's 6
     club_period = db.session.scalar(select(RefresherPeriod.id).where(RefresherPeriod.organisation_id == club.id))
-    client.post(f"{URL}/{club_period}/remove", data={"csrf_token": page_token(client), "confirm": "yes"})
+    assert submit(client, f"{URL}/{club_period}/remove", {"confirm": "yes"}, form_url=URL).status_code == 302
     assert expiry_of(learner) == add_months(done, 24)
 
 
@@ -303,9 +300,8 @@ def test_a_manager_cannot_remove_another_organisations_or_a_sectors_period(
     db.session.commit()
     ids = list(db.session.scalars(select(RefresherPeriod.id).order_by(RefresherPeriod.id)))
     auth.sign_in(make.manager(mine))
-    token = page_token(client)
-    assert client.post(f"{URL}/{ids[0]}/remove", data={"csrf_token": token, "confirm": "yes"}).status_code == 404
-    assert client.post(f"{URL}/{ids[1]}/remove", data={"csrf_token": token, "confirm": "yes"}).status_code == 403
+    assert submit(client, f"{URL}/{ids[0]}/remove", {"confirm": "yes"}, form_url=URL).status_code == 404
+    assert submit(client, f"{URL}/{ids[1]}/remove", {"confirm": "yes"}, form_url=URL).status_code == 403
     assert len(periods()) == 2
     page = client.get(URL).get_data(as_text=True)
     assert "24 months" in page  # the sector's period that reaches their organisation, shown
@@ -336,8 +332,8 @@ def test_bad_input_is_refused_with_a_message_and_stores_nothing(
 ) -> None:
     school = make.organisation("Riverside School")
     auth.sign_in(make.manager(school))
-    form = {"csrf_token": page_token(client), "organisation": str(school.id), "module": SAFE, "confirm": "yes", **data}
-    answer = client.post(f"{URL}/organisation", data=form)
+    form = {"organisation": str(school.id), "module": SAFE, "confirm": "yes", **data}
+    answer = submit(client, f"{URL}/organisation", form, form_url=URL)
     assert answer.status_code == status
     assert message in answer.get_data(as_text=True)
     assert periods() == []
