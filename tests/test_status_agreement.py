@@ -33,7 +33,8 @@ from induction.refreshers import services as refreshers
 from induction.reporting import services as reports
 from induction.rules import Status, induction_status, module_state
 
-from .conftest import FreshContextClient, csrf_from
+from .conftest import FreshContextClient
+from .forms import submit
 
 ACTION = st.one_of(
     st.tuples(st.just("read"), st.integers(0, 1), st.integers(0, 3)),
@@ -66,10 +67,7 @@ def _signed_in(app: Flask, email: str) -> Any:
 
     app.test_client_class = FreshContextClient
     browser = app.test_client()
-    page = browser.get("/sign-in")
-    answer = browser.post(
-        "/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": csrf_from(page.get_data(as_text=True))}
-    )
+    answer = submit(browser, "/sign-in", {"email": email, "password": PASSWORD})
     assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
     return browser
 
