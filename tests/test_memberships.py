@@ -453,3 +453,17 @@ def test_the_migration_gives_each_learner_a_membership_and_keeps_their_status(tm
             status = conn.execute(text("SELECT user_id, status, items_done FROM learner_status")).all()
             assert [tuple(s) for s in status] == [(1, "in progress", 2)]
         db.engine.dispose()
+
+
+def test_the_learners_own_data_lists_every_organisation_they_have_been_in(
+    client: Any, auth: Any, schools: dict[str, Any]
+) -> None:
+    learner, old, new, club = schools["learner"], schools["old"], schools["new"], schools["club"]
+    moves.add(learner, club, "Coach", date(2026, 12, 1), catalogue())
+    moves.move(learner, old, new, "Teaching assistant", date(2026, 12, 1), catalogue())
+    db.session.commit()
+    auth.sign_in(learner)
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "Riverside Football Club, Coach" in page and "Brook Lane Primary" in page
+    assert "Hillside Primary, Teaching assistant: since" in page and "until" in page
+    assert "Main organisation" in page

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from induction.accounts import sessions
 from induction.accounts.decorators import role_required
 from induction.accounts.invitations import invite
-from induction.accounts.models import Organisation, Role, User
+from induction.accounts.models import Membership, Organisation, Role, User
 from induction.admin.forms import OrganisationForm, UserForm
 from induction.clock import utcnow
 from induction.content import catalogue
@@ -27,8 +27,10 @@ PAGE_SIZE = 50
 @role_required(Role.ADMIN)
 def organisations() -> Any:
     rows = db.session.execute(
+        # Learners with a current membership, so one in two organisations counts in both.
         select(Organisation, func.count(User.id))
-        .outerjoin(User, (User.organisation_id == Organisation.id) & (User.role == Role.LEARNER))
+        .outerjoin(Membership, (Membership.organisation_id == Organisation.id) & Membership.left_at.is_(None))
+        .outerjoin(User, (User.id == Membership.user_id) & (User.role == Role.LEARNER))
         .group_by(Organisation.id)
         .order_by(Organisation.name)
     ).all()

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from induction.accounts.models import EqualityMonitoring, User, UserSession
+from induction.accounts.models import EqualityMonitoring, Membership, User, UserSession
 from induction.completion.models import Certificate
 from induction.extensions import db
 from induction.learning.models import Evaluation, ModuleProgress, QuizAttempt
@@ -54,6 +54,18 @@ def subject_data(person: User) -> dict[str, Any]:
             "left_at": _when(person.left_at),
             "erased_at": _when(person.erased_at),
         },
+        "organisations": [
+            {
+                "organisation": m.organisation.name,
+                "job_role": m.job_role,
+                "started_on": _when(m.started_on),
+                "joined_at": _when(m.joined_at),
+                "left_at": _when(m.left_at),
+            }
+            for m in db.session.scalars(
+                select(Membership).where(Membership.user_id == person.id).order_by(Membership.joined_at, Membership.id)
+            )
+        ],
         "plan": None
         if plan is None
         else {

@@ -15,6 +15,7 @@ from flask import url_for
 from sqlalchemy import Select, func, select
 
 from induction.accounts.models import User
+from induction.accounts.organisations import organisations_of
 from induction.content import catalogue
 from induction.database import become_writer, lock_learner
 from induction.extensions import db
@@ -200,13 +201,14 @@ def cancel(session_id: int, learner: User, now: datetime) -> Cancelled:
 
 
 def linked_items(topic: str, learner: User) -> list[InductionItem]:
-    """The learner's plan items that attending a session of `topic` signs off."""
-    if learner.organisation_id is None:
+    """The learner's plan items that attending a session of `topic` signs off, in every organisation they are in."""
+    organisations = organisations_of(learner)
+    if not organisations:
         return []
     found = db.session.scalars(
         select(InductionItem)
         .join(TrainingItem, TrainingItem.item_id == InductionItem.id)
-        .where(TrainingItem.topic == topic, InductionItem.organisation_id == learner.organisation_id)
+        .where(TrainingItem.topic == topic, InductionItem.organisation_id.in_(organisations))
         .order_by(InductionItem.id)
     )
     return [item for item in found if plans.applies_to(item, learner)]
@@ -214,13 +216,14 @@ def linked_items(topic: str, learner: User) -> list[InductionItem]:
 
 def plan_topics(learner: User) -> set[str]:
     """Topics of sessions that would sign off an item still open in the learner's plan."""
-    if learner.organisation_id is None:
+    organisations = organisations_of(learner)
+    if not organisations:
         return set()
     rows = db.session.execute(
         select(TrainingItem.topic, InductionItem)
         .join(InductionItem, InductionItem.id == TrainingItem.item_id)
         .outerjoin(ItemProgress, (ItemProgress.item_id == InductionItem.id) & (ItemProgress.user_id == learner.id))
-        .where(InductionItem.organisation_id == learner.organisation_id, ItemProgress.signed_off_at.is_(None))
+        .where(InductionItem.organisation_id.in_(organisations), ItemProgress.signed_off_at.is_(None))
     ).all()
     return {topic for topic, item in rows if plans.applies_to(item, learner)}
 
