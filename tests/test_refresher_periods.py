@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from induction import clock
-from induction.accounts.models import Membership, Role
+from induction.accounts.models import Membership, Role, Sector
 from induction.accounts.organisations import organisations_of
 from induction.completion.models import Certificate
 from induction.completion.services import latest_certificate
@@ -24,6 +24,7 @@ from induction.content import catalogue
 from induction.extensions import db
 from induction.learning.models import LearnerStatus, ModuleProgress
 from induction.learning.periods import RefresherPeriod
+from induction.plans import moves
 from induction.privacy.models import Action, AuditEntry
 from induction.reminders.services import send_reminders
 from induction.rules import (
@@ -274,6 +275,31 @@ def test_a_learner_in_two_organisations_gets_the_shorter_period(client: Any, aut
     club_period = db.session.scalar(select(RefresherPeriod.id).where(RefresherPeriod.organisation_id == club.id))
     assert submit(client, f"{URL}/{club_period}/remove", {"confirm": "yes"}, form_url=URL).status_code == 302
     assert expiry_of(learner) == add_months(done, 24)
+
+
+def test_joining_or_moving_to_an_organisation_with_a_shorter_period_moves_the_refresher_date(make: Factory) -> None:
+    school = make.organisation("Riverside School", "education")
+    club = make.organisation("Eastside Boxing Club", "sport and culture")
+    nursery = make.organisation("Acorn Nursery", "early years")
+    db.session.add_all([
+        RefresherPeriod(module_slug=SAFE, organisation_id=club.id, months=12),
+        RefresherPeriod(module_slug=SAFE, sector=Sector.EARLY_YEARS, months=6),
+    ])  # fmt: skip
+    db.session.commit()
+    learner = make.learner(school)
+    done = (clock.utcnow() - timedelta(days=30)).replace(microsecond=0)
+    complete_modules_at(learner, done)
+    assert expiry_of(learner) == add_months(done, 36)
+
+    moves.add(learner, club, "Coach", clock.today(), catalogue())
+    db.session.commit()
+    assert expiry_of(learner) == add_months(done, 12)  # the club's period, the shorter
+    moves.move(learner, club, nursery, "Nursery assistant", clock.today(), catalogue())
+    db.session.commit()
+    assert expiry_of(learner) == add_months(done, 6)  # the nursery's sector's
+    moves.move(learner, nursery, club, "Coach", clock.today(), catalogue())
+    db.session.commit()
+    assert expiry_of(learner) == add_months(done, 12)
 
 
 # Who may set what, and bad input ------------------------------------------------------------------

@@ -21,8 +21,8 @@ from induction.clock import utcnow
 from induction.content.model import Catalogue
 from induction.database import lock_learner
 from induction.extensions import db
-from induction.plans import status as learner_status
 from induction.plans.models import InductionPlan
+from induction.plans.settling import settle
 
 JOB_ROLE_LENGTH = 120
 
@@ -73,7 +73,7 @@ def add(learner: User, to: Organisation, job_role: str, started_on: date | None,
     if learner.organisation_id is None or learner.organisation_id not in current:
         learner.organisation_id, learner.job_role, learner.start_date = to.id, role, start
     db.session.flush()
-    learner_status.refresh([learner], catalogue)
+    settle(learner, catalogue)  # the refresher periods that apply depend on their organisations
     return Outcome(joined, changed=True)
 
 
@@ -112,7 +112,7 @@ def move(
         if plan is not None:
             db.session.delete(plan)
     db.session.flush()
-    learner_status.refresh([learner], catalogue)
+    settle(learner, catalogue)  # the refresher periods that apply depend on their organisations
     return Outcome(joined, changed=True, left=ended)
 
 
