@@ -1,3 +1,6 @@
+"""The learner's reading and quiz pages, and the module list trainers and admins preview; their URLs are
+in `web/learner.py`, the URL map of the learning blueprint."""
+
 from __future__ import annotations
 
 import uuid
