@@ -299,7 +299,7 @@ def add_learners(
         items: dict[int, list[tuple[int, str | None]]] = {}
         for item_id, oid, job_role in cursor.execute("SELECT id, organisation_id, job_role FROM induction_items"):
             items.setdefault(oid, []).append((item_id, job_role))
-        user_id = _next_id(cursor, "users")
+        user_id = first_user = _next_id(cursor, "users")
         for offset in range(count):
             index = first_index + offset
             organisation = organisations.managed[index % len(organisations.managed)]
@@ -325,6 +325,16 @@ def add_learners(
             "statements": _copy(cursor, "statements", STATEMENT_COLUMNS, rows.statements),
             "certificates": _copy(cursor, "certificates", CERTIFICATE_COLUMNS, rows.certificates),
         }  # fmt: skip
+        found = cursor.execute("SELECT to_regclass('memberships')").fetchone()
+        if found is not None and found[0] is not None:
+            # Each learner is a member of their organisation, as the app makes every learner it adds.
+            cursor.execute(
+                "INSERT INTO memberships (user_id, organisation_id, job_role, started_on, joined_at) "
+                "SELECT id, organisation_id, job_role, start_date, created_at FROM users "
+                "WHERE role = 'learner' AND organisation_id IS NOT NULL AND id >= %s",
+                (first_user,),
+            )
+            written["memberships"] = cursor.rowcount
         _reset_sequence(cursor, "users")
         cursor.execute("ANALYZE")  # as autovacuum would, before anyone reads the report
     return written
