@@ -302,6 +302,31 @@ def test_joining_or_moving_to_an_organisation_with_a_shorter_period_moves_the_re
     assert expiry_of(learner) == add_months(done, 12)
 
 
+def test_an_admin_changing_an_organisations_sector_or_a_learners_organisation_moves_the_date(
+    client: Any, auth: Any, make: Factory
+) -> None:
+    school = make.organisation("Riverside School", "education")
+    nursery = make.organisation("Acorn Nursery", "early years")
+    db.session.add(RefresherPeriod(module_slug=SAFE, sector=Sector.EARLY_YEARS, months=6))
+    db.session.commit()
+    learner = make.learner(school, email="lee@example.org")
+    done = (clock.utcnow() - timedelta(days=30)).replace(microsecond=0)
+    complete_modules_at(learner, done)
+    auth.sign_in(make.user(Role.ADMIN))
+
+    fields = {"name": "Riverside School", "sector": "early years", "ownership": "statutory", "induction_weeks": "12"}
+    assert submit(client, f"/admin/organisations/{school.id}", fields).status_code == 302
+    assert expiry_of(learner) == add_months(done, 6)  # now in the early years sector
+    fields["sector"] = "education"
+    assert submit(client, f"/admin/organisations/{school.id}", fields).status_code == 302
+    assert expiry_of(learner) == add_months(done, 36)
+
+    person = {"name": learner.name, "email": "lee@example.org", "role": "learner", "organisation": str(nursery.id),
+              "job_role": "Nursery assistant", "active": "y"}  # fmt: skip
+    assert submit(client, f"/admin/users/{learner.id}", person).status_code == 302
+    assert expiry_of(learner) == add_months(done, 6)  # moved to the nursery
+
+
 # Who may set what, and bad input ------------------------------------------------------------------
 
 

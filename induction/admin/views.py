@@ -13,11 +13,14 @@ from induction.accounts.models import Membership, Organisation, Role, User
 from induction.admin.forms import OrganisationForm, UserForm
 from induction.clock import utcnow
 from induction.content import catalogue
+from induction.database import lock_learner
 from induction.extensions import db
 from induction.formtools import options
 from induction.plans import status as learner_status
+from induction.plans.settling import settle
 from induction.privacy import audit
 from induction.privacy.models import Action
+from induction.refreshers import services as refreshers
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -57,6 +60,7 @@ def organisation(organisation_id: int | None) -> Any:
         if _name_taken(name, organisation_id):
             form.name.errors = ["Another organisation already has that name."]
         else:
+            sector_before = found.sector if found is not None else None
             if found is None:
                 found = Organisation(name=name, sector=form.sector.data, ownership=form.ownership.data)
                 db.session.add(found)
@@ -64,6 +68,8 @@ def organisation(organisation_id: int | None) -> Any:
             found.name = name
             db.session.flush()
             learner_status.refresh_organisation(found.id, catalogue())  # the time allowed may have changed
+            if sector_before is not None and found.sector != sector_before:  # its sector's refresher periods apply
+                refreshers.settle_members([found.id], catalogue())
             db.session.commit()
             flash(f"Saved {found.name}.", "success")
             return redirect(url_for("admin.organisations"))
@@ -177,6 +183,7 @@ def _save_user(form: UserForm, found: User | None) -> User:
     found.job_role = (form.job_role.data or "").strip() or None if learner else None
     found.managed = [organisations[i] for i in form.managed.data or []] if found.role == Role.MANAGER else []
     db.session.flush()
-    if learner:
-        learner_status.refresh([found], catalogue())
+    if learner:  # settled, not only their status: the refresher periods that apply follow their organisation
+        lock_learner(found.id)
+        settle(found, catalogue())
     return found

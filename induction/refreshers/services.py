@@ -188,6 +188,21 @@ def _stored_dates(user_id: int, slug: str) -> tuple[object, ...] | None:
     return (row.state, row.completed_at, row.expires_at) if row is not None else None
 
 
+def settle_members(organisation_ids: list[int], catalogue: Catalogue, now: datetime | None = None) -> int:
+    """Lock and settle every learner of these organisations who has done anything in a module with a
+    refresher, after a change to what decides their period other than a period (an organisation's
+    sector); the caller commits. Returns how many were settled."""
+    slugs = [m.slug for m in catalogue.modules if m.refresher_months is not None]
+    if not slugs or not organisation_ids:
+        return 0
+    has_progress = exists().where(ModuleProgress.user_id == User.id, ModuleProgress.module_slug.in_(slugs))
+    learners = db.session.scalars(learners_of(organisation_ids).where(has_progress).order_by(User.id)).all()
+    for user in learners:
+        lock_learner(user.id)
+        settle(user, catalogue, now)
+    return len(learners)
+
+
 def _describe(target: Target, months: int | None) -> str:
     default = target.module.refresher_months
     period = f"{months} months" if months is not None else f"back to the default of {default} months"
