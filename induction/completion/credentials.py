@@ -23,6 +23,7 @@ from joserfc import jwt
 
 from induction.completion import keys
 from induction.completion.models import Certificate
+from induction.rules import Status
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
@@ -71,7 +72,7 @@ def credential(certificate: Certificate, base: str, issuer_name: str, learner_uu
     descriptions, results, lines = [], [], []
     for entry in modules:
         description_id = f"{ident}#module-{entry['slug']}"
-        waived = entry.get("status") == "waived"
+        waived = entry.get("status") == Status.WAIVED
         descriptions.append(
             {
                 "id": description_id,

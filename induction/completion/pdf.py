@@ -25,6 +25,7 @@ from induction import clock
 from induction.completion.codes import grouped
 from induction.completion.models import Certificate
 from induction.content import catalogue
+from induction.rules import Status
 
 # WeasyPrint logs a warning for each screen-only rule of site.css it skips; those are expected.
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -91,7 +92,7 @@ def certificate_view(certificate: Certificate, verify_url: str) -> CertificateVi
     minutes = 0
     lines = []
     for entry in snapshot:
-        waived = entry.get("status") == "waived"
+        waived = entry.get("status") == Status.WAIVED
         if not waived:
             # Certificates since round 3 carry the module's minutes; older ones fall back to the content.
             current = content.module(entry.get("slug", ""))
