@@ -20,6 +20,7 @@ from induction.plans.models import InductionItem, InductionPlan, ItemProgress
 from induction.privacy.models import AuditEntry
 
 from .conftest import Factory, csrf_from
+from .forms import submit
 from .journey import complete_modules_at
 
 
@@ -37,13 +38,10 @@ def sign_off(learner: Any, item: InductionItem, by: Any) -> None:
     db.session.commit()
 
 
-def confirm_form(client: Any, learner: Any, **fields: Any) -> dict[str, Any]:
-    page = client.get(f"/manage/learners/{learner.id}/organisations")
-    assert page.status_code == 200
-    form = {"csrf_token": csrf_from(page.get_data(as_text=True)), "job_role": "Teaching assistant"}
-    form["started_on"] = "2026-12-01"
-    form.update(fields)
-    return form
+def send_change(client: Any, learner: Any, **fields: Any) -> Any:
+    """Send the learner's organisations form (a job role and a start date unless given); the answer."""
+    form = {"job_role": "Teaching assistant", "started_on": "2026-12-01", **fields}
+    return submit(client, f"/manage/learners/{learner.id}/organisations", form)
 
 
 def current(learner: Any) -> set[int]:
@@ -102,15 +100,15 @@ def test_moving_keeps_the_common_core_and_starts_the_items_afresh(
     assert any(expires is not None for _, _, _, expires in before)  # the refresher module's date
 
     auth.sign_in(schools["both"])
-    form = confirm_form(client, learner, change="move", leaving=old.id, to=new.id)
-    confirm = client.post(f"/manage/learners/{learner.id}/organisations", data=form)
+    move = {"change": "move", "leaving": old.id, "to": new.id}
+    confirm = send_change(client, learner, **move)
     text = confirm.get_data(as_text=True)
     assert confirm.status_code == 200
     assert "What travels with them" in text and "What starts afresh" in text
     assert "Phonics training" not in text and "1, none of them done yet" in text
     assert current(learner) == {old.id}  # nothing changes before the confirmation
 
-    done = client.post(f"/manage/learners/{learner.id}/organisations", data={**form, "confirm": "yes"})
+    done = send_change(client, learner, **move, confirm="yes")
     assert done.status_code == 302
     assert current(learner) == {new.id}
     # The Common Core travelled: the same completions and refresher dates.
@@ -233,20 +231,19 @@ def test_a_manager_cannot_move_a_learner_out_of_scope(client: Any, auth: Any, sc
     auth.sign_in(schools["club_manager"])
     # Not their learner: 404, whatever the form says.
     assert client.get(f"/manage/learners/{learner.id}/organisations").status_code == 404
-    token = csrf_from(client.get("/manage/").get_data(as_text=True))
-    answer = client.post(
+    answer = submit(
+        client,
         f"/manage/learners/{learner.id}/organisations",
-        data={"csrf_token": token, "change": "move", "leaving": old.id, "to": club.id, "job_role": "Coach",
-              "started_on": "2026-12-01", "confirm": "yes"},
+        {"change": "move", "leaving": old.id, "to": club.id, "job_role": "Coach", "started_on": "2026-12-01",
+         "confirm": "yes"},
+        form_url="/manage/",
     )  # fmt: skip
     assert answer.status_code == 404
     auth.sign_out()
     # Their learner, into an organisation they do not manage: 404, nothing stored.
     auth.sign_in(schools["old_manager"])
-    form = confirm_form(client, learner, change="move", leaving=old.id, to=club.id, confirm="yes")
-    assert client.post(f"/manage/learners/{learner.id}/organisations", data=form).status_code == 404
-    form = confirm_form(client, learner, change="add", to=new.id, confirm="yes")
-    assert client.post(f"/manage/learners/{learner.id}/organisations", data=form).status_code == 404
+    assert send_change(client, learner, change="move", leaving=old.id, to=club.id, confirm="yes").status_code == 404
+    assert send_change(client, learner, change="add", to=new.id, confirm="yes").status_code == 404
     assert current(learner) == {old.id}
     assert db.session.scalar(select(func.count()).select_from(Membership)) == 1
 
@@ -273,8 +270,7 @@ def test_bad_input_is_refused_with_a_message_and_stores_nothing(
     learner = schools["learner"]
     ids = {"old": str(schools["old"].id), "new": str(schools["new"].id)}
     auth.sign_in(schools["both"])
-    form = confirm_form(client, learner, **{k: ids.get(v, v) for k, v in fields.items()}, confirm="yes")
-    answer = client.post(f"/manage/learners/{learner.id}/organisations", data=form)
+    answer = send_change(client, learner, **{k: ids.get(v, v) for k, v in fields.items()}, confirm="yes")
     assert answer.status_code == 400
     assert message in answer.get_data(as_text=True)
     assert current(learner) == {schools["old"].id}
@@ -326,8 +322,8 @@ def test_an_admin_moves_anyone_from_the_admin_pages(
     auth.sign_in(admin)
     person = client.get(f"/admin/users/{learner.id}").get_data(as_text=True)
     assert f"/manage/learners/{learner.id}/organisations" in person
-    form = confirm_form(client, learner, change="move", leaving=old.id, to=club.id, job_role="Coach", confirm="yes")
-    assert client.post(f"/manage/learners/{learner.id}/organisations", data=form).status_code == 302
+    moved = send_change(client, learner, change="move", leaving=old.id, to=club.id, job_role="Coach", confirm="yes")
+    assert moved.status_code == 302
     assert current(learner) == {club.id}
 
 
