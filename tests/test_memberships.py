@@ -463,3 +463,26 @@ def test_the_learners_own_data_lists_every_organisation_they_have_been_in(
     assert "Riverside Football Club, Coach" in page and "Brook Lane Primary" in page
     assert "Hillside Primary, Teaching assistant: since" in page and "until" in page
     assert "Main organisation" in page
+
+
+def test_the_plan_is_the_main_organisations_to_change(client: Any, auth: Any, schools: dict[str, Any]) -> None:
+    learner, club = schools["learner"], schools["club"]
+    moves.add(learner, club, "Coach", date(2026, 12, 1), catalogue())
+    db.session.commit()
+    auth.sign_in(schools["club_manager"])
+    page = client.get(f"/manage/learners/{learner.id}").get_data(as_text=True)
+    assert "Change the due date" not in page and "Agree this plan" not in page
+    assert "Due in Riverside Football Club" in page and "23 February 2027" in page  # 12 weeks from the start
+    token = csrf_from(page)
+    changed = client.post(
+        f"/manage/learners/{learner.id}/due-date",
+        data={"csrf_token": token, "due-due_date": "2027-03-01", "due-reason": "part-time"},
+    )
+    assert changed.status_code == 403
+    agreed = client.post(f"/manage/learners/{learner.id}/agree", data={"csrf_token": token, "confirm": "yes"})
+    assert agreed.status_code == 403
+    bulk = client.post(
+        "/manage/selected", data={"csrf_token": token, "action": "agree", "learner": learner.id, "confirm": "yes"}
+    )
+    assert bulk.status_code == 302
+    assert db.session.scalar(select(InductionPlan).where(InductionPlan.user_id == learner.id)) is None

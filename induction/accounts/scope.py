@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import abort
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, func, select
 
 from induction.accounts.models import (
     Membership,
@@ -100,6 +100,19 @@ def organisation_or_404(user: User, organisation_id: int) -> Organisation:
     if found is None:
         abort(404)
     return found
+
+
+def plan_in_scope(user: User, learner: User) -> bool:
+    """True when `user` may see the learner's main organisation, whose plan (due date, agreement) it is.
+    A manager of another of the learner's organisations sees the learner but not that plan's controls."""
+    if learner.organisation_id is None:
+        return False
+    found = db.session.scalar(
+        select(func.count()).where(
+            Organisation.id == learner.organisation_id, Organisation.id.in_(visible_organisation_ids(user))
+        )
+    )
+    return bool(found)
 
 
 def learner_or_404(user: User, learner_id: int) -> User:

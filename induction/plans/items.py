@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import Select, or_, select
 
@@ -98,6 +99,13 @@ class Part:
     membership: Membership
     items: list[tuple[InductionItem, ItemProgress | None]]
     status: Status
+
+    @property
+    def due(self) -> date | None:
+        """When the induction there is due by that organisation's time allowed (the main organisation's
+        plan may set another date)."""
+        started = self.membership.started_on
+        return started + timedelta(weeks=self.membership.organisation.induction_weeks) if started else None
 
     @property
     def signed(self) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from induction import clock
 from induction.accounts.decorators import role_required
 from induction.accounts.models import User
-from induction.accounts.scope import learner_or_404, visible_learners, visible_organisation_ids
+from induction.accounts.scope import learner_or_404, plan_in_scope, visible_learners, visible_organisation_ids
 from induction.content import catalogue
 from induction.database import lock_learner
 from induction.extensions import db
@@ -143,7 +143,11 @@ def selected() -> Any:
     if action == "remind":
         _say(_send(learners))
     else:
-        agreed, already = agree_plans(current_user, learners)
+        others = [u for u in learners if not plan_in_scope(current_user, u)]
+        if others:
+            names = ", ".join(u.name for u in others)
+            flash(f"Their plan belongs to another organisation, so it was left as it was: {names}.", "info")
+        agreed, already = agree_plans(current_user, [u for u in learners if u not in others])
         if agreed:
             flash(f"Plan agreed for {', '.join(u.name for u in agreed)}.", "success")
         if already:
@@ -173,6 +177,8 @@ def agree_plans(manager: User, learners: list[User]) -> tuple[list[User], list[U
 @role_required(*MANAGERS)
 def agree(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
+    if not plan_in_scope(current_user, person):
+        abort(403, "The plan belongs to the learner's main organisation, which you do not manage.")
     back = _learner_url(person.id)
     if request.method == "GET" or request.form.get("confirm") != "yes":
         return render_template(

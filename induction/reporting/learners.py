@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from induction import clock
 from induction.accounts.decorators import role_required
 from induction.accounts.models import Membership, User
-from induction.accounts.scope import learner_or_404, visible_memberships, visible_organisation_ids
+from induction.accounts.scope import learner_or_404, plan_in_scope, visible_memberships, visible_organisation_ids
 from induction.content import catalogue
 from induction.extensions import db
 from induction.formtools import options
@@ -97,6 +97,7 @@ def _page(learner: Any, status: int = 200, **forms: Any) -> Any:
         learner=learner,
         plan=plans.plan_of(learner),
         due=plans.due_date(learner),
+        plan_is_ours=plan_in_scope(current_user, learner),
         # Each of the viewer's organisations sees its own items, and the status computed with them.
         parts=parts_of(learner, _parts(learner), states.values()),
         modules=[(m, progress.status_of(rows.get(m.slug)), rows.get(m.slug)) for m in content.modules],
@@ -127,6 +128,8 @@ def _back(learner_id: int) -> Any:
 @role_required(*MANAGERS)
 def change_due_date(learner_id: int) -> Any:
     person = learner_or_404(current_user, learner_id)
+    if not plan_in_scope(current_user, person):
+        abort(403, "The plan belongs to the learner's main organisation, which you do not manage.")
     form = DueDateForm(prefix="due")
     if not form.validate_on_submit():
         return _page(person, 400, due_form=form)
