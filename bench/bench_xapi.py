@@ -174,7 +174,7 @@ def start_ralph(workdir: Path) -> tuple[subprocess.Popen[bytes], Target]:
         sys.exit("Ralph is not installed: run `make ralph` first.")
     port = free_port()
     command = [str(RALPH_PYTHON), str(ROOT / "scripts" / "ralph_server.py"), "--port", str(port)]
-    command += ["--dir", str(workdir / "ralph"), "--user", "bench", "--password", "bench-password"]
+    command += ["--dir", str(workdir / "ralph"), "--user", "bench", "--password", "bench-password", "--mend-filters"]
     (workdir / "ralph").mkdir()
     with (workdir / "ralph" / "server.log").open("ab") as log:  # Ralph warns on every statement
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603

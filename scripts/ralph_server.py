@@ -8,6 +8,10 @@ It keeps statements in DIR/fs_lrs.jsonl (the filesystem backend), writes DIR/aut
 one Basic-auth user, and serves `ralph.api:app` with uvicorn in this one process, which
 stops cleanly on SIGTERM. The filesystem backend of 5.1 writes with INDEX, so only its
 first write succeeds; it is switched to APPEND before the app is imported.
+
+With --mend-filters (the benchmark uses it), the filesystem backend's `verb` and `activity`
+filters work: Ralph 5.1 hands them the parameter as a pydantic IRI object, which never equals the
+string in a statement, so they matched nothing. The IRI is turned back into its string.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 
 def main() -> None:
@@ -24,6 +29,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--user", default="induction")
     parser.add_argument("--password", required=True)
+    parser.add_argument("--mend-filters", action="store_true", help="make the verb and activity filters match")
     args = parser.parse_args()
 
     directory: Path = args.dir.resolve()
@@ -54,11 +60,26 @@ def main() -> None:
     from ralph.backends.lrs.fs import FSLRSBackend
 
     FSLRSBackend.default_operation_type = BaseOperationType.APPEND
+    if args.mend_filters:
+        _mend_filters(FSLRSBackend)
 
     import uvicorn
     from ralph.api import app
 
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+def _mend_filters(backend: Any) -> None:
+    verb_filter, activity_filter = backend._add_filter_by_verb, backend._add_filter_by_activity
+
+    def by_verb(filters: list, verb_id: object) -> None:  # type: ignore[type-arg]
+        verb_filter(filters, str(verb_id) if verb_id is not None else None)
+
+    def by_activity(filters: list, object_id: object, related: bool | None) -> None:  # type: ignore[type-arg]
+        activity_filter(filters, str(object_id) if object_id is not None else None, related)
+
+    backend._add_filter_by_verb = staticmethod(by_verb)
+    backend._add_filter_by_activity = staticmethod(by_activity)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, bindparam, func, or_, select
 
 from induction.accounts import scope
 from induction.accounts.models import Role, User
@@ -88,6 +88,14 @@ def _learners(batch: list[dict[str, Any]]) -> dict[str, User]:
     return {u.uuid: u for u in users}
 
 
+_S = StatementRecord.__table__
+# The statements a batch sends again, the ones it voids, and voiding statements that came before
+# their target: one indexed lookup (id, voids), built once.
+_STORED = select(_S.c.id, _S.c.user_id, _S.c.voids, _S.c.body).where(
+    or_(_S.c.id.in_(bindparam("ids", expanding=True)), _S.c.voids.in_(bindparam("new_ids", expanding=True)))
+)
+
+
 def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
     """Store a validated batch; returns the ids in order. Nothing is stored if any statement conflicts.
 
@@ -101,9 +109,7 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
     for user_id in sorted(u.id for u in _learners(statements).values()):
         lock_learner(user_id)  # statements about a learner settle their progress one request at a time
     targets = [s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED]
-    found = db.session.scalars(
-        select(StatementRecord).where(or_(StatementRecord.id.in_(ids + targets), StatementRecord.voids.in_(ids)))
-    ).all()
+    found = db.session.execute(_STORED, {"ids": ids + targets, "new_ids": ids}).all()
     by_id = {r.id: r for r in found}
     if caller.limited:
         _check_scope(caller, statements, [by_id.get(t) for t in targets])
@@ -139,7 +145,7 @@ def save(batch: list[dict[str, Any]], caller: Caller) -> list[str]:
     return ids
 
 
-def _check_scope(caller: Caller, statements: list[dict[str, Any]], targets: list[StatementRecord | None]) -> None:
+def _check_scope(caller: Caller, statements: list[dict[str, Any]], targets: list[Row[Any] | None]) -> None:
     """403 unless a limited caller's statements (new or sent again) are all about learners of its
     organisations, and every statement it voids is stored and about one of them: a statement it
     cannot read, it cannot void, nor void ahead of its arrival."""

@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from induction.clock import utcnow
 from induction.extensions import db
@@ -151,8 +152,14 @@ def merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+_A = ActivityDefinition.__table__
+_DEFINITIONS = select(_A.c.key, _A.c.definition).where(_A.c.key.in_(bindparam("keys", expanding=True)))
+_REDEFINE = update(_A).where(_A.c.key == bindparam("b_key")).values(definition=bindparam("b_definition"))
+
+
 def update_activities(statements: Iterable[dict[str, Any]]) -> None:
-    """Keep the canonical definition of every activity the statements mention."""
+    """Keep the canonical definition of every activity the statements mention: one read, then one
+    INSERT of the new activities and one UPDATE of the changed definitions, if any."""
     wanted: dict[str, tuple[str, dict[str, Any]]] = {}
     for statement in statements:
         for iri, definition in _definitions(statement):
@@ -161,16 +168,20 @@ def update_activities(statements: Iterable[dict[str, Any]]) -> None:
             wanted[key] = (iri, merge_definition(previous, definition))
     if not wanted:
         return
-    rows = {r.key: r for r in db.session.scalars(select(ActivityDefinition).where(ActivityDefinition.key.in_(wanted)))}
+    stored: dict[str, str] = dict(db.session.execute(_DEFINITIONS, {"keys": list(wanted)}).all())  # type: ignore[arg-type]
+    added, changed = [], []
     for key, (iri, definition) in wanted.items():
-        row = rows.get(key)
-        if row is None:
-            db.session.add(ActivityDefinition(key=key, iri=iri, definition=formats.dumps(definition)))
+        old = stored.get(key)
+        if old is None:
+            added.append({"key": key, "iri": iri, "definition": formats.dumps(definition)})
         elif definition:
-            merged = merge_definition(json.loads(row.definition), definition)
-            text = formats.dumps(merged)
-            if text != row.definition:
-                row.definition = text
+            text = formats.dumps(merge_definition(json.loads(old), definition))
+            if text != old:
+                changed.append({"b_key": key, "b_definition": text})
+    if added:
+        db.session.execute(insert(_A), added)
+    if changed:
+        db.session.execute(_REDEFINE, changed)
 
 
 @dataclass(frozen=True)
@@ -193,47 +204,108 @@ class Stored:
     stored: datetime
 
 
+_STATEMENT_COLUMNS = (
+    "id",
+    "user_id",
+    "actor_key",
+    "verb_id",
+    "object_id",
+    "registration",
+    "timestamp",
+    "stored",
+    "voided",
+    "voids",
+    "body",
+)
+_LINK_COLUMNS = ("statement_seq", "kind", "value")
+_ROWS_PER_INSERT = 1000  # 11,000 parameters at most: within SQLite's and PostgreSQL's limits
+
+
+_Plan = tuple[str, str, tuple[Any, ...]]
+
+
+@lru_cache(maxsize=64)
+def _insert_plan(table: Any, columns: tuple[str, ...], dialect: Any, returning: str) -> _Plan:
+    """The INSERT's text up to VALUES, its RETURNING clause and each column's bind processor."""
+    processors = tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
+    quote = dialect.identifier_preparer.quote
+    # names and types from the table's metadata, quoted; every value is a bound parameter
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+    if dialect.name == "postgresql":  # binary (%b): the driver sends the arrays without escaping
+        arrays = ", ".join(f"%b::{table.c[name].type.compile(dialect)}[]" for name in columns)
+        head += f"SELECT * FROM unnest({arrays})"  # noqa: S608
+    return head, f" RETURNING {returning}" if returning else "", processors
+
+
+def _insert_rows(table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]], returning: str = "") -> list[Any]:
+    """INSERT the rows in one statement, handed to the driver as it is: one round trip, without an
+    executemany's per-row parameter handling. PostgreSQL gets one array per column
+    (`INSERT ... SELECT * FROM unnest(...)`: the same text whatever the number of rows, so psycopg
+    prepares it once); SQLite one `VALUES (...), (...)` per 1,000 rows. Values go through each
+    column type's bind processor (SQLite keeps datetimes as text), so the rows are exactly what the
+    ORM would write. `returning` names columns to return (e.g. "id, seq")."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    head, tail, processors = _insert_plan(table, columns, dialect, returning)
+    if any(processors):
+        rows = [
+            tuple(value if process is None else process(value) for process, value in zip(processors, row, strict=True))
+            for row in rows
+        ]
+    if dialect.name == "postgresql":
+        arrays = tuple(list(values) for values in zip(*rows, strict=True))
+        result = connection.exec_driver_sql(head + tail, arrays)
+        return list(result.all()) if returning else []
+    one = "(" + ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns)) + ")"
+    returned: list[Any] = []
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        result = connection.exec_driver_sql(
+            f"{head}VALUES {', '.join([one] * len(chunk))}{tail}", tuple(value for row in chunk for value in row)
+        )
+        if returning:
+            returned += result.all()
+    return returned
+
+
 def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[Stored]:
     """Add the statements, their links, canonical activities and outbox rows (not committed).
 
     One INSERT for all the statements and one for all their links, whatever their number
-    (insertmanyvalues; the statement id is the sentinel that orders the returned seqs), written
-    as plain rows rather than ORM objects. `voided_ids` are ids among `items` that a voiding
-    statement already targets."""
+    (`_insert_rows`), written as plain rows rather than ORM objects. `voided_ids` are ids among
+    `items` that a voiding statement already targets."""
     if not items:
         return []
     if db.session.new or db.session.dirty:
         db.session.flush()  # what the caller added (a user, say) goes in first, as an autoflush would
     voided = set(voided_ids)
-    S = StatementRecord.__table__
     values = []
     for item in items:
         data = item.data
         obj = data["object"]
         verb_id = data["verb"]["id"]
         values.append(
-            {
-                "id": data["id"],
-                "user_id": item.user_id,
-                "actor_key": item.actor_key,
-                "verb_id": verb_id,
-                "object_id": obj.get("id") or "",
-                "registration": (data.get("context") or {}).get("registration"),
-                "timestamp": _moment(data["timestamp"]),
-                "stored": _moment(data["stored"]),
-                "voided": data["id"] in voided,
-                "voids": obj["id"] if verb_id == VOIDED else None,
-                "body": formats.dumps(data),
-            }
+            (
+                data["id"],
+                item.user_id,
+                item.actor_key,
+                verb_id,
+                obj.get("id") or "",
+                (data.get("context") or {}).get("registration"),
+                _moment(data["timestamp"]),
+                _moment(data["stored"]),
+                data["id"] in voided,
+                obj["id"] if verb_id == VOIDED else None,
+                formats.dumps(data),
+            )
         )
-    seqs = db.session.execute(insert(S).returning(S.c.seq, sort_by_parameter_order=True), values).scalars().all()
+    returned = dict(_insert_rows(StatementRecord.__table__, _STATEMENT_COLUMNS, values, "id, seq"))
+    seqs = [returned[row[0]] for row in values]
     links_rows = [
-        {"statement_seq": seq, "kind": kind, "value": value}
-        for seq, item in zip(seqs, items, strict=True)
-        for kind, value in sorted(links(item.data))
+        (seq, kind, value) for seq, item in zip(seqs, items, strict=True) for kind, value in sorted(links(item.data))
     ]
     if links_rows:
-        db.session.execute(insert(StatementLink.__table__), links_rows)
+        _insert_rows(StatementLink.__table__, _LINK_COLUMNS, links_rows)
     update_activities(item.data for item in items)
     if current_app.config.get("LRS_ENDPOINT"):
         now = utcnow()
@@ -242,8 +314,8 @@ def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[St
             [
                 {
                     "statement_seq": seq,
-                    "statement_id": row["id"],
-                    "actor_key": row["actor_key"],
+                    "statement_id": row[0],
+                    "actor_key": row[2],
                     "created_at": now,
                     "next_attempt_at": now,
                     "attempts": 0,
@@ -252,10 +324,7 @@ def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[St
                 for seq, row in zip(seqs, values, strict=True)
             ],
         )
-    return [
-        Stored(seq, row["id"], row["user_id"], row["actor_key"], row["stored"])
-        for seq, row in zip(seqs, values, strict=True)
-    ]
+    return [Stored(seq, row[0], row[1], row[2], row[7]) for seq, row in zip(seqs, values, strict=True)]
 
 
 def _moment(text: str) -> datetime:
