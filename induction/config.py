@@ -99,7 +99,8 @@ class Config:
         """The settings as Flask config keys, with the fixed ones the app always uses."""
         values: dict[str, object] = asdict(self)
         values.update(
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+            SQLALCHEMY_ENGINE_OPTIONS={},
+            SESSION_REFRESH_EACH_REQUEST=False,
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
             REMEMBER_COOKIE_HTTPONLY=True,

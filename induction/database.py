@@ -16,6 +16,7 @@ database does.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine, Enum, event, select
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 
 from induction.extensions import db
 
@@ -55,7 +57,34 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _sqlite(engine)
+    _ping_after_idle(engine)
     _recover_from_read_only(engine)
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it has been idle for `IDLE_PING_SECONDS`: one that
+    the database dropped meanwhile (a restart, an idle timeout) is replaced before a request uses
+    it. A connection back in use within seconds is not checked, since a check is a round trip to
+    the database on every request (SQLAlchemy's `pool_pre_ping`, used before, cost every page one)."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):  # type: ignore[arg-type]
+                raise DisconnectionError("the connection was lost while it was idle") from error
+            raise
 
 
 def _sqlite(engine: Engine) -> None:
@@ -74,9 +103,12 @@ def _sqlite(engine: Engine) -> None:
     def _begin(connection: Any) -> None:
         # Only the request's first transaction: once its change is committed, reads while the
         # page renders must not hold the write lock until the request ends.
-        if has_request_context() and request.method not in SAFE_METHODS and not g.get("began_writing"):
+        immediate = has_request_context() and request.method not in SAFE_METHODS and not g.get("began_writing")
+        if immediate:
             g.began_writing = True
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Whatever this transaction reads, it reads holding the write lock: `lock_learner` need not expire it.
+        connection.info["locked_from_start"] = immediate
 
 
 def _recover_from_read_only(engine: Engine) -> None:
@@ -128,12 +160,23 @@ def lock_learner(user_id: int) -> None:
     """Take the write lock for this learner's record until the transaction ends.
 
     Call it before reading what a change depends on. Objects already loaded are expired,
-    so every read after the lock sees what the previous holder committed."""
+    so every read after the lock sees what the previous holder committed; the learner, when
+    loaded, is read again with their organisation by the locking query itself. On SQLite, a
+    transaction that took the write lock before its first read (a writing request's) has
+    nothing older to expire."""
     from induction.accounts.models import User
 
-    if not become_writer():
-        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    if become_writer():
+        if not db.session.connection().info.get("locked_from_start"):
+            db.session.expire_all()
+        return
     db.session.expire_all()
+    if db.session.identity_key(User, user_id) in db.session.identity_map:
+        # Loaded already (the signed-in learner, say): the locking query reads them again.
+        refreshing = select(User).options(joinedload(User.organisation)).with_for_update(of=User)
+        db.session.execute(refreshing.where(User.id == user_id)).all()  # read, so the learner is loaded
+    else:
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def become_writer() -> bool:

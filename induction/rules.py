@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -135,21 +135,32 @@ def module_state(spec: ModuleSpec, events: Iterable[LearningEvent], now: datetim
         if expiry is not None and event.at >= expiry:
             cycle = _Cycle()
         last = event.at
-        cycle.registration = event.registration or cycle.registration
-        if event.kind is Kind.READ and event.section in spec.sections:
-            cycle.read.add(event.section)
-        elif event.kind is Kind.PASSED:
-            cycle.passed = True
-        elif event.kind is Kind.WAIVED:
-            cycle.waived_at = cycle.waived_at or event.at
-        if cycle.completed_at is None and cycle.passed and cycle.read >= set(spec.sections):
-            cycle.completed_at = event.at
+        _step(spec, cycle, event)
+    return _state(spec, cycle, outdated, last, now, _expiry(spec, cycle.completed_at))
+
+
+def _step(spec: ModuleSpec, cycle: _Cycle, event: LearningEvent) -> None:
+    """One counted event applied to the cycle it belongs to."""
+    cycle.registration = event.registration or cycle.registration
+    if event.kind is Kind.READ and event.section in spec.sections:
+        cycle.read.add(event.section)
+    elif event.kind is Kind.PASSED:
+        cycle.passed = True
+    elif event.kind is Kind.WAIVED:
+        cycle.waived_at = cycle.waived_at or event.at
+    if cycle.completed_at is None and cycle.passed and cycle.read >= set(spec.sections):
+        cycle.completed_at = event.at
+
+
+def _state(
+    spec: ModuleSpec, cycle: _Cycle, outdated: bool, last: datetime | None, now: datetime, expires_at: datetime | None
+) -> ModuleState:
     state = ModuleState(
         status=Status.NOT_STARTED,
         read=frozenset(cycle.read),
         passed=cycle.passed,
         completed_at=cycle.completed_at,
-        expires_at=_expiry(spec, cycle.completed_at),
+        expires_at=expires_at,
         last_activity_at=last,
         outdated=outdated and cycle.completed_at is None and cycle.waived_at is None,
         registration=cycle.registration,
@@ -165,9 +176,59 @@ def module_state(spec: ModuleSpec, events: Iterable[LearningEvent], now: datetim
     return state
 
 
+class ReplayNeeded(Exception):
+    """`advance` cannot continue from the stored state: only a replay of every event gives the answer."""
+
+
+def advance(
+    spec: ModuleSpec,
+    state: ModuleState,
+    events: Iterable[LearningEvent],
+    now: datetime,
+    expiry: Callable[[datetime], datetime | None] | None = None,
+) -> ModuleState:
+    """The module's state after `events`, continued from `state`, the state their replay gave before
+    them (`module_state` of the earlier events): the same answer as replaying every event, in the
+    time it takes to apply the new ones.
+
+    That holds when the new events come after every counted one (none is older than
+    `state.last_activity_at`), at the module's current major version, and within the cycle they
+    continue; otherwise, and from a waived cycle (the stored state keeps when it was completed, not
+    when it was waived), `ReplayNeeded` is raised. `expiry` gives the expiry of a completion the
+    events make (by default from `spec`); a stored completion keeps its stored expiry."""
+    if state.status is Status.WAIVED:
+        raise ReplayNeeded("a waived cycle")
+    expiry_of = expiry or (lambda completed: _expiry(spec, completed))
+    cycle = _Cycle(
+        read=set(state.read), passed=state.passed, completed_at=state.completed_at, registration=state.registration
+    )
+    expires_at = state.expires_at if state.completed_at is not None else None
+    last = state.last_activity_at
+    for event in sorted(events, key=lambda e: e.at):
+        if event.module != spec.slug:
+            continue
+        if event.major != spec.major:
+            raise ReplayNeeded("an event at another major version")
+        if last is not None and event.at < last:
+            raise ReplayNeeded("an event older than the last one counted")
+        if cycle.waived_at is None and expires_at is not None and event.at >= expires_at:
+            raise ReplayNeeded("an event after the completion expired, which starts a new cycle")
+        last = event.at
+        completed = cycle.completed_at
+        _step(spec, cycle, event)
+        if cycle.completed_at is not None and completed is None:
+            expires_at = expiry_of(cycle.completed_at)
+    return _state(spec, cycle, state.outdated, last, now, expires_at)
+
+
 def expired(expires_at: datetime | None, now: datetime) -> bool:
     """The one expiry rule: a completion has expired from the moment its expiry date arrives."""
     return expires_at is not None and now >= expires_at
+
+
+def completion_expiry(spec: ModuleSpec, completed_at: datetime | None) -> datetime | None:
+    """When a completion of the module at `completed_at` expires (None: it does not)."""
+    return _expiry(spec, completed_at)
 
 
 def _expiry(spec: ModuleSpec, completed_at: datetime | None) -> datetime | None:

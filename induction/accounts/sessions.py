@@ -13,8 +13,8 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g
-from sqlalchemy import ColumnElement, delete, func, select, update
+from flask import current_app, g, session
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import contains_eager
 
@@ -57,17 +57,21 @@ def _expired() -> ColumnElement[bool]:
     )
 
 
+# Built once: the sign-in, its user and their organisation, by the sign-in's id.
+_LOAD = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .outerjoin(Organisation, Organisation.id == User.organisation_id)
+    .options(contains_eager(User.organisation))
+    .where(UserSession.id == bindparam("session_id"))
+)
+
+
 def load_user(session_id: str) -> User | None:
     """The user of a sign-in that is still live, for Flask-Login; None once it has ended."""
     # One query for the sign-in, the user and their organisation: the organisation lands in the
     # session's identity map, so `user.organisation` (in statements, on pages) costs no query.
-    found = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .options(contains_eager(User.organisation))
-        .where(UserSession.id == session_id)
-    ).first()
+    found = db.session.execute(_LOAD, {"session_id": session_id}).first()
     if found is None:
         return None
     row, user = found
@@ -77,6 +81,7 @@ def load_user(session_id: str) -> User | None:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         g.touch_session = row.id
+        session.modified = True  # the cookie's expiry moves on with the sign-in's
     user.session_id = row.id
     return user
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from induction.accounts.models import User
 from induction.clock import utcnow
@@ -21,10 +22,13 @@ from induction.rules import (
     LocalPeriods,
     ModuleSpec,
     ModuleState,
+    ReplayNeeded,
     Status,
+    completion_expiry,
     expired,
     module_state,
 )
+from induction.rules import advance as advance_state
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
 
@@ -78,11 +82,12 @@ def events_for(user_id: int, catalogue: Catalogue) -> list[LearningEvent]:
 
 def _write(
     user_id: int, slug: str, state: ModuleState, sections: tuple[str, ...], row: ModuleProgress | None
-) -> None:
+) -> ModuleProgress | None:
+    """Store `state` in the learner's row for the module; returns the row, or None when there is none."""
     if state.last_activity_at is None and not state.outdated:
         if row is not None:  # nothing counts any more, e.g. after a void
             db.session.delete(row)
-        return
+        return None
     if row is None:
         row = ModuleProgress(user_id=user_id, module_slug=slug)
         db.session.add(row)
@@ -97,6 +102,7 @@ def _write(
     row.last_activity_at = state.last_activity_at
     row.outdated = state.outdated
     row.registration = state.registration
+    return row
 
 
 def refresh(
@@ -117,10 +123,86 @@ def refresh(
     for module in catalogue.modules:
         spec = spec_of(module, periods.get(module.slug, ()))
         state = module_state(spec, (e for e in events if e.module == module.slug), moment)
-        _write(user_id, module.slug, state, spec.sections, rows.get(module.slug))
+        _keep(rows, module.slug, _write(user_id, module.slug, state, spec.sections, rows.get(module.slug)))
         states[module.slug] = state
     db.session.flush()
     return states
+
+
+def _keep(rows: dict[str, ModuleProgress], slug: str, row: ModuleProgress | None) -> None:
+    """Keep the caller's `rows` as the table now is: later readers in the request use them."""
+    if row is None:
+        rows.pop(slug, None)
+    else:
+        rows[slug] = row
+
+
+def new_events(seqs: Iterable[int], catalogue: Catalogue) -> dict[int, list[LearningEvent]] | None:
+    """The learning events among the statements just stored (by their `seq`), per learner, oldest
+    first; None if one of them voids another, which only a replay can undo. One query."""
+    wanted = list(seqs)
+    found: dict[int, list[LearningEvent]] = {}
+    if not wanted:
+        return found
+    records = db.session.scalars(
+        select(StatementRecord)
+        .where(StatementRecord.seq.in_(wanted))
+        .order_by(StatementRecord.timestamp, StatementRecord.seq)
+    )
+    for record in records:
+        if record.verb_id == xs.VOIDED:
+            return None
+        event = None if record.voided or record.user_id is None else event_of(record, catalogue)
+        if event is not None:
+            found.setdefault(record.user_id, []).append(event)  # type: ignore[arg-type]
+    return found
+
+
+def advance(
+    user: User,
+    catalogue: Catalogue,
+    events: list[LearningEvent],
+    rows: dict[str, ModuleProgress],
+    now: datetime | None = None,
+) -> dict[str, ModuleState] | None:
+    """Apply the learner's new `events` to their stored states and store the result: the states a
+    replay of every statement (`refresh`) would give, without reading the statements again.
+
+    `rows` are the learner's progress rows, read under their lock; they are kept in step. None when
+    the stored states cannot be continued (see `rules.advance`): the caller replays instead. The
+    refresher periods where the learner works are read only when an event completes a module
+    that has a refresher."""
+    moment = now or utcnow()
+    states = current_states(user.id, catalogue, moment, rows=rows)
+    periods: dict[str, tuple[LocalPeriods, ...]] | None = None
+
+    def expiry(module: Module) -> Callable[[datetime], datetime | None]:
+        def of(completed: datetime) -> datetime | None:
+            nonlocal periods
+            if module.refresher_months is None:
+                return None
+            if periods is None:
+                periods = local_periods(user)
+            return completion_expiry(spec_of(module, periods.get(module.slug, ())), completed)
+
+        return of
+
+    changed: dict[str, ModuleState] = {}
+    for module in catalogue.modules:
+        mine = [e for e in events if e.module == module.slug]
+        if not mine:
+            continue
+        try:
+            changed[module.slug] = advance_state(spec_of(module), states[module.slug], mine, moment, expiry(module))
+        except ReplayNeeded:
+            return None
+    for module in catalogue.modules:
+        if module.slug in changed:
+            sections = tuple(s.id for s in module.sections)
+            row = _write(user.id, module.slug, changed[module.slug], sections, rows.get(module.slug))
+            _keep(rows, module.slug, row)
+    db.session.flush()
+    return {**states, **changed}
 
 
 def registration_for(
@@ -143,6 +225,18 @@ def registration_for(
 def progress_rows(user_id: int) -> dict[str, ModuleProgress]:
     rows = db.session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user_id))
     return {r.module_slug: r for r in rows}
+
+
+_SECTION_PROGRESS = select(ModuleProgress.read_sections, ModuleProgress.passed).where(
+    ModuleProgress.user_id == bindparam("user_id"), ModuleProgress.module_slug == bindparam("slug")
+)
+
+
+def section_progress(user_id: int, slug: str) -> Any:
+    """What a section page shows of the learner's progress on its module: the sections read and
+    whether they passed the quiz (a row with `read_sections` and `passed`, or None), without
+    loading the whole row."""
+    return db.session.execute(_SECTION_PROGRESS, {"user_id": user_id, "slug": slug}).first()
 
 
 def read_sections(row: ModuleProgress | None) -> set[str]:

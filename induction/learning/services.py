@@ -45,14 +45,14 @@ def open_section(
     if statement_id is not None:
         statement_id = str(uuid.UUID(statement_id))  # one spelling per id; ValueError if it is not a UUID
     object_path = f"modules/{module.slug}/sections/{section.id}"
-    if statement_id is None and _already_read(user, module, section, now):
-        return False
-    lock_learner(user.id)
+    lock_learner(user.id)  # first, so that what is read next is what the last change left
     if statement_id is not None and _same_read_stored(statement_id, user, object_path):
         return False
-    if _already_read(user, module, section, now):  # a request that arrived together recorded it
-        return False
-    registration = progress.registration_for(user, module, now, progress.progress_rows(user.id))
+    rows = progress.progress_rows(user.id)
+    registration = progress.registration_for(user, module, now, rows)
+    row = rows.get(module.slug)
+    if row is not None and row.registration == registration and section.id in progress.read_sections(row):
+        return False  # read already in this cycle (perhaps by a request that arrived together)
     event = xs.Event(
         xs.EXPERIENCED,
         object_path,
@@ -64,8 +64,8 @@ def open_section(
     data = xs.build(user, event, now)
     if statement_id is not None:
         data["id"] = statement_id
-    xs.store(data, user.id, xs.actor_key_for_uuid(user.uuid))
-    signals.announce([user], catalogue, now)  # settles progress in this transaction
+    stored = xs.store(data, user.id, xs.actor_key_for_uuid(user.uuid))
+    signals.announce([user], catalogue, now, seqs=[stored.seq])  # settles progress in this transaction
     return True
 
 
@@ -77,13 +77,6 @@ def _same_read_stored(statement_id: str, user: User, object_path: str) -> bool:
     if found.user_id != user.id or found.verb_id != xs.EXPERIENCED or found.object_id != xs.activity_iri(object_path):
         raise StatementIdTaken(statement_id)
     return True
-
-
-def _already_read(user: User, module: Module, section: Section, now: datetime) -> bool:
-    rows = progress.progress_rows(user.id)
-    registration = progress.registration_for(user, module, now, rows)
-    row = rows.get(module.slug)
-    return row is not None and row.registration == registration and section.id in progress.read_sections(row)
 
 
 @dataclass(frozen=True)
@@ -185,7 +178,7 @@ def passed_attempt(user: User, module: Module, now: datetime | None = None) -> Q
 
     Once passed, the quiz does not open again until the cycle ends (a refresher falls due, or a
     new major version asks for review); the learner can review that attempt's answers."""
-    row = progress.progress_rows(user.id).get(module.slug)
+    row = db.session.get(ModuleProgress, (user.id, module.slug))
     if row is None or not row.passed or row.outdated or progress.status_of(row, now) is Status.EXPIRED:
         return None
     return db.session.scalar(
@@ -208,27 +201,39 @@ def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = 
     attempt = _open_attempt(user, quiz)
     if attempt is not None and attempt.module_revision == module.revision:
         return attempt
-    lock_learner(user.id)
-    attempt = _open_attempt(user, quiz)
+    user_id = user.id  # read before the lock, which may expire it
+    lock_learner(user_id)
+    used, extra = _attempt_columns(user_id, quiz)
+    attempt, row, used_count, extra_count = db.session.execute(  # what opening one depends on, in one query
+        select(QuizAttempt, ModuleProgress, used, extra)
+        .select_from(User)
+        .outerjoin(QuizAttempt, _open_attempt_of(quiz))
+        .outerjoin(ModuleProgress, (ModuleProgress.user_id == User.id) & (ModuleProgress.module_slug == module.slug))
+        .where(User.id == user_id)
+    ).one()
     if attempt is not None:
         if attempt.module_revision == module.revision:
             return attempt
         db.session.delete(attempt)  # drawn from an older revision of the module: draw again
         db.session.flush()
-    used, allowed = attempt_counts(user.id, quiz)
-    if used >= allowed:
+    if int(used_count or 0) >= quiz.max_attempts + int(extra_count or 0):
         return None
     attempt = QuizAttempt(
-        user_id=user.id,
+        user_id=user_id,
         quiz_slug=quiz.slug,
         module_revision=module.revision,
-        registration=progress.registration_for(user, module, now),
+        registration=progress.registration_for(user, module, now, {module.slug: row} if row is not None else {}),
         draw=json.dumps(draw(quiz, random.SystemRandom())),
         started_at=now or utcnow(),
     )
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def _open_attempt_of(quiz: Quiz) -> Any:
+    """The join condition of a learner (users) and their unsubmitted attempt at `quiz`."""
+    return (QuizAttempt.user_id == User.id) & (QuizAttempt.quiz_slug == quiz.slug) & QuizAttempt.submitted_at.is_(None)
 
 
 def _open_attempt(user: User, quiz: Quiz) -> QuizAttempt | None:
@@ -327,11 +332,11 @@ def submit(
             duration=now - attempt.started_at,
         )
     )
-    xs.record_many(user, events, now)  # one batch, whatever the number of questions
+    stored = xs.record_many(user, events, now)  # one batch, whatever the number of questions
     attempt.submitted_at = now
     attempt.responses = json.dumps({k: sorted(v) for k, v in valid.items()})
     attempt.score_raw, attempt.score_max, attempt.passed = result.raw, result.max, result.passed
-    issued = signals.announce([user], catalogue, now)  # settles progress in this transaction
+    issued = signals.announce([user], catalogue, now, seqs=[s.seq for s in stored])  # settles progress here
     return Outcome(attempt, result, certificate_issued=any(c is not None for c in issued))
 
 

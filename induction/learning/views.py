@@ -129,7 +129,7 @@ def section(slug: str, section_id: str) -> Any:
         abort(404)
     index = found.section_index(section_id)
     sections = found.sections
-    row = progress.progress_rows(current_user.id).get(slug)
+    row = progress.section_progress(current_user.id, slug)
     return render_template(
         "learning/section.html",
         module=found,
@@ -211,8 +211,8 @@ def quiz(slug: str) -> Any:
         flash("You have passed this quiz, so it does not open again. Here are your answers.", "info")
         return redirect(url_for("learning.attempt", slug=slug, attempt_id=passed.id))
     attempt = services.open_attempt(current_user, quiz, module)
-    db.session.commit()
     if attempt is None:
+        db.session.commit()
         return render_template("learning/quiz_closed.html", module=module, quiz=quiz), 403
     answers: dict[str, frozenset[str]] = {}
     restored = kept.take(slug, current_user.uuid)
@@ -223,7 +223,7 @@ def quiz(slug: str) -> Any:
         else:
             flash("The quiz changed while you were signed out, so your earlier answers no longer fit it.", "info")
     used, allowed = services.attempt_counts(current_user.id, quiz)
-    return render_template(
+    page = render_template(
         "learning/quiz.html",
         module=module,
         quiz=quiz,
@@ -236,6 +236,10 @@ def quiz(slug: str) -> Any:
         keep_token=kept.token_for(current_user.uuid, attempt.id),
         idle_seconds=current_app.config["PERMANENT_SESSION_LIFETIME"],
     )
+    # Committed once the page is made: a commit expires what was loaded, and the page would read
+    # the learner and the attempt again. If the commit fails, the error page is shown instead.
+    db.session.commit()
+    return page
 
 
 def _csrf_valid() -> bool:
@@ -305,7 +309,7 @@ def _submit_quiz(module: Module, quiz: Any) -> Any:
     db.session.commit()
     if outcome.certificate_issued:
         flash("You have completed your induction. Your certificate is ready.", "success")
-    return redirect(url_for("learning.attempt", slug=quiz.slug, attempt_id=attempt.id))
+    return redirect(url_for("learning.attempt", slug=quiz.slug, attempt_id=attempt_id))
 
 
 @login_required

@@ -8,21 +8,24 @@ changes call `settle` directly."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import and_, case, literal, or_, update
 
 from induction import clock
 from induction.accounts.models import User
 from induction.completion.models import Certificate
 from induction.completion.services import induction_expiry, issue_certificate, latest_certificate
 from induction.content.model import Catalogue
+from induction.extensions import db
 from induction.learning import progress
+from induction.learning.models import LearnerStatus, ModuleProgress
 from induction.plans import status as learner_status
 from induction.plans.items import items_done
-from induction.rules import Status, induction_status
+from induction.rules import DONE, LearningEvent, Status, induction_status
 from induction.xapi import signals
 from induction.xapi import statements as xs
 
@@ -32,23 +35,29 @@ def settle(
     catalogue: Catalogue,
     now: datetime | None = None,
     items_before: bool | None = None,
+    events: list[LearningEvent] | None = None,
 ) -> Certificate | None:
-    """Recompute the learner's progress after an event; record what it completes.
+    """Bring the learner's progress up to date after an event; record what it completes.
 
     Call it after the event's statements are stored (and their voids applied), with the learner
     locked: the states before the event are the stored projection, which only this function
-    changes. `items_before` says whether the organisation and role items were all signed off
-    before the event (by default: as they are now). Returns the certificate if this
+    changes. `events` are the learning events of the statements just stored, when the caller
+    knows them: they are applied to the stored states (`progress.advance`), the same result as a
+    replay of every statement, which is what happens without them or when they cannot simply be
+    applied (a void, an event older than the last one, a new refresher cycle; see
+    `rules.advance`). `items_before` says whether the organisation and role items were all
+    signed off before the event (by default: as they are now). Returns the certificate if this
     event completed the whole induction, or changed when a completed induction expires
     (a refresher done early, a module waived after it was completed): the certificate
     always states the expiry the rules give.
     """
     moment = now or clock.utcnow()
-    rows = progress.progress_rows(user.id)  # one query for the states before and the refresh
+    rows = progress.progress_rows(user.id)  # one query for the states before and after
     before = progress.current_states(user.id, catalogue, moment, rows=rows)
-    items_after = items_done(user)
-    items_before = items_after if items_before is None else items_before
-    after = progress.refresh(user.id, catalogue, moment, rows=rows)
+    after = progress.advance(user, catalogue, events, rows, moment) if events is not None else None
+    replayed = after is None
+    if after is None:
+        after = progress.refresh(user.id, catalogue, moment, rows=rows)
     for module in catalogue.modules:
         old, new = before.get(module.slug), after[module.slug]
         if new.status is Status.COMPLETED and (old is None or old.completed_at != new.completed_at):
@@ -64,7 +73,12 @@ def settle(
                 ),
                 moment,
             )
-    learner_status.refresh([user], catalogue)
+    if replayed or not _refresh_modules_in_status(user, catalogue, rows):
+        learner_status.refresh([user], catalogue)
+    if not all(s.status in DONE for s in after.values()):
+        return None  # the induction is not completed, whatever the items say
+    items_after = items_done(user)
+    items_before = items_after if items_before is None else items_before
     if induction_status(after.values(), items_after) is not Status.COMPLETED:
         return None
     was_done = induction_status(before.values(), items_before) is Status.COMPLETED
@@ -75,14 +89,59 @@ def settle(
     return None
 
 
+def _refresh_modules_in_status(user: User, catalogue: Catalogue, rows: dict[str, ModuleProgress]) -> bool:
+    """After a learning event, bring the module columns of the learner's learner_status rows (one
+    per organisation they are in) up to date from their progress `rows`, in one UPDATE: a learning
+    event changes the modules, never the items or the due date, so each row's status follows from
+    the modules and the items it already counts, as `plans.status.refresh` would compute it.
+    False when the learner has no rows, which `plans.status.refresh` makes."""
+    stored = [rows[m.slug] for m in catalogue.modules if m.slug in rows]
+    states = {r.module_slug: Status(r.state) for r in stored}
+    all_done = bool(catalogue.modules) and all(states.get(m.slug) in DONE for m in catalogue.modules)
+    started = any(Status(r.state) is not Status.NOT_STARTED or r.outdated for r in stored)
+    expiries = [r.expires_at for r in stored if r.expires_at is not None and r.state == Status.COMPLETED.value]
+    activity = [r.last_activity_at for r in stored if r.last_activity_at is not None]
+    # induction_status with each row's own items: all modules done and every item signed off is
+    # completed; else any module started or any item signed off is in progress. (Stored states are
+    # never "expired": reports read that from next_expiry.)
+    status = case(
+        (and_(literal(all_done), LearnerStatus.items_done == LearnerStatus.items_total), Status.COMPLETED.value),
+        (or_(literal(started), LearnerStatus.items_done > 0), Status.IN_PROGRESS.value),
+        else_=Status.NOT_STARTED.value,
+    )
+    result = db.session.execute(
+        update(LearnerStatus)
+        .where(LearnerStatus.user_id == user.id)
+        .values(
+            status=status,
+            modules_done=sum(1 for r in stored if Status(r.state) in DONE),
+            next_expiry=min(expiries) if expiries else None,
+            last_activity_at=max(activity) if activity else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def on_statements_stored(
-    sender: Flask, *, learners: Sequence[User], catalogue: Catalogue, now: datetime, **_: Any
+    sender: Flask,
+    *,
+    learners: Sequence[User],
+    catalogue: Catalogue,
+    now: datetime,
+    seqs: Collection[int] | None = None,
+    **_: Any,
 ) -> Certificate | None:
     """Settle each learner the stored statements are about, in the order given; returns the
-    certificate the change issued, if any (the last one, when several learners got one)."""
+    certificate the change issued, if any (the last one, when several learners got one). With the
+    `seqs` of the statements stored, their events are applied to the stored states (one query to
+    read them back); without them, or when they void something, each learner's statements are
+    replayed."""
+    new = progress.new_events(seqs, catalogue) if seqs is not None else None
     issued = None
     for learner in learners:
-        issued = settle(learner, catalogue, now) or issued
+        events = None if new is None else new.get(learner.id, [])
+        issued = settle(learner, catalogue, now, events=events) or issued
     return issued
 
 

@@ -10,7 +10,7 @@ reading what the change depends on."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,13 +30,17 @@ class NobodySettles(RuntimeError):
     """Statements were stored but nothing subscribes to settle progress: the app was not wired."""
 
 
-def announce(learners: Sequence[User], catalogue: Catalogue, now: datetime) -> list[Any]:
+def announce(
+    learners: Sequence[User], catalogue: Catalogue, now: datetime, seqs: Collection[int] | None = None
+) -> list[Any]:
     """Send `statements_stored` for these learners; returns what the subscribers answered (a
     certificate the change issued, or None). Raises NobodySettles if no subscriber is connected,
-    so progress can never silently fall behind the statements."""
+    so progress can never silently fall behind the statements. `seqs`, the sequence numbers of
+    the statements just stored, let the subscriber apply just those (else it replays them all)."""
     if not learners:
         return []
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if next(iter(statements_stored.receivers_for(app)), None) is None:
         raise NobodySettles("no subscriber to statements_stored: create_app connects plans.settling")
-    return [answer for _, answer in statements_stored.send(app, learners=learners, catalogue=catalogue, now=now)]
+    answers = statements_stored.send(app, learners=learners, catalogue=catalogue, now=now, seqs=seqs)
+    return [answer for _, answer in answers]
