@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -417,6 +418,15 @@ def test_empty_states(client: Any, auth: Any, make: Factory) -> None:
     assert "No organisation of yours has set a period of its own" in page
     assert "No sector has a period of its own for your organisations" in page
     assert "Set a period for an organisation" in page
+
+
+def test_the_admins_page_has_both_forms_with_distinct_ids(client: Any, auth: Any, make: Factory) -> None:
+    make.organisation("Riverside School")
+    auth.sign_in(make.user(Role.ADMIN))
+    page = client.get(URL).get_data(as_text=True)
+    assert "Set a period for an organisation" in page and "Set a period for a sector" in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
 def test_setting_the_same_period_again_changes_nothing(client: Any, auth: Any, completed: dict[str, Any]) -> None:

@@ -20,9 +20,11 @@ class OrganisationPeriodForm(FlaskForm):
 
 class SectorPeriodForm(FlaskForm):
     sector = SelectField("Sector", validate_choice=False)
-    module = SelectField("Module", validate_choice=False)
+    # Its own ids: the organisation form on the same page has fields of the same names.
+    module = SelectField("Module", validate_choice=False, id="sector-module")
     months = StringField(
         "Refresher period in months",
+        id="sector-months",
         description="Applies to every organisation of the sector that has not set its own period.",
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )

@@ -61,3 +61,33 @@ def test_a_manager_sets_and_removes_a_refresher_period(test_content_server: Live
     expect_notice(page, "is refreshed every 36 months (the module's own period) again")
     expect(page.locator("main")).to_contain_text("No organisation of yours has set a period of its own")
     audit.assert_clean()
+
+
+def test_an_admin_sets_a_sectors_period(test_content_server: LiveServer, audit: Audit) -> None:
+    server = test_content_server
+    server.organisation("Little Acorns Refreshers", sector="early years")
+    admin = server.person("Ada Admin", Role.ADMIN)
+
+    page = audit.new_page()
+    sign_in(page, server.url, admin)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Refresher periods").click()
+    expect(heading(page)).to_have_text("Refresher periods")
+    audit.check(page, "Refresher periods, as an admin")
+
+    form = page.locator("form[action$='/refresher-periods/sector']")
+    form.get_by_label("Sector").select_option(label="Early years")
+    form.get_by_label("Module").select_option(label="Staying safe (every 36 months)")
+    form.get_by_label("Refresher period in months").fill("24")
+    form.get_by_role("button", name="Continue").click()
+    expect(heading(page)).to_have_text("Refresh “Staying safe” every 24 months for every early years organisation?")
+    audit.check(page, "Sector period, confirm")
+    page.get_by_role("button", name="Yes, set the period").click()
+    expect_notice(page, "Staying safe is now refreshed every 24 months for every early years organisation.")
+    sectors = page.locator("main table").filter(has=page.get_by_role("columnheader", name="Sector", exact=True))
+    expect(sectors.locator("tbody tr")).to_contain_text(["Early years"])
+    audit.check(page, "Refresher periods, a sector's set")
+
+    sectors.get_by_role("link", name=re.compile("^Remove")).click()
+    page.get_by_role("button", name="Yes, remove it").click()
+    expect_notice(page, "is refreshed every 36 months (the module's own period) again")
+    audit.assert_clean()
