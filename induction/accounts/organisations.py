@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, event, inspect, select
+from sqlalchemy import Select, case, event, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from induction.accounts.models import Membership, Role, User
@@ -32,15 +32,18 @@ from induction.clock import utcnow
 from induction.extensions import db
 
 
+def organisation_ids(user: User) -> Select[int]:
+    """`organisations_of` as a query, main organisation first, for a caller that adds it to its own query."""
+    return (
+        select(Membership.organisation_id)
+        .where(Membership.user_id == user.id, Membership.left_at.is_(None))
+        .order_by(case((Membership.organisation_id == user.organisation_id, 0), else_=1), Membership.joined_at)
+    )
+
+
 def organisations_of(user: User) -> list[int]:
     """The ids of the organisations `user` belongs to now, main organisation first; empty for none."""
-    return list(
-        db.session.scalars(
-            select(Membership.organisation_id)
-            .where(Membership.user_id == user.id, Membership.left_at.is_(None))
-            .order_by(case((Membership.organisation_id == user.organisation_id, 0), else_=1), Membership.joined_at)
-        )
-    )
+    return list(db.session.scalars(organisation_ids(user)))
 
 
 def current_memberships(user: User) -> list[Membership]:

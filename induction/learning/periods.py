@@ -16,7 +16,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, or
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from induction.accounts.models import Organisation, Sector, User
-from induction.accounts.organisations import organisations_of
+from induction.accounts.organisations import organisation_ids
 from induction.clock import utcnow
 from induction.database import enum_type
 from induction.extensions import db
@@ -73,21 +73,25 @@ class ModulePeriods:
 
 def local_periods(user: User) -> dict[str, tuple[LocalPeriods, ...]]:
     """For each module with a period set for one of the learner's organisations or their sectors, the
-    periods of each of those organisations; modules not named keep their default. Two queries at most."""
-    ids = organisations_of(user)
-    if not ids:
-        return {}
+    periods of each of those organisations; modules not named keep their default. One query: the
+    learner's organisations (`organisation_ids`, the query form of `organisations_of`) with their periods."""
     rows = db.session.execute(
         select(Organisation.id, Organisation.sector, RefresherPeriod.module_slug, RefresherPeriod.organisation_id,
                RefresherPeriod.months)
-        .join(RefresherPeriod, or_(RefresherPeriod.organisation_id == Organisation.id,
-                                   RefresherPeriod.sector == Organisation.sector))
-        .where(Organisation.id.in_(ids))
+        .outerjoin(RefresherPeriod, or_(RefresherPeriod.organisation_id == Organisation.id,
+                                        RefresherPeriod.sector == Organisation.sector))
+        .where(Organisation.id.in_(organisation_ids(user).order_by(None)))
+        .order_by(Organisation.id)
     ).all()  # fmt: skip
+    ids: list[int] = []
     sectors: dict[int, str] = {}
     found: dict[str, ModulePeriods] = {}
     for organisation_id, sector, slug, own, months in rows:
+        if organisation_id not in sectors:
+            ids.append(organisation_id)
         sectors[organisation_id] = sector
+        if slug is None:  # an organisation with no period set, for itself or its sector
+            continue
         periods = found.setdefault(slug, ModulePeriods({}, {}))
         if own is not None:
             periods.by_organisation[organisation_id] = months
