@@ -41,7 +41,7 @@ from induction.rules import (
 )
 
 from .concurrency import Visitor, burst, no_server_errors
-from .conftest import Factory
+from .conftest import Factory, QueryCounter
 from .forms import submit
 from .journey import complete_modules_at
 from .mailbox import Mailbox
@@ -427,6 +427,30 @@ def test_the_admins_page_has_both_forms_with_distinct_ids(client: Any, auth: Any
     assert "Set a period for an organisation" in page and "Set a period for a sector" in page
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_the_page_makes_as_many_queries_for_many_periods_as_for_one(
+    client: Any, auth: Any, make: Factory, count_queries: QueryCounter
+) -> None:
+    organisations = [make.organisation(f"School {n}") for n in range(6)]
+    manager = make.manager(*organisations)
+    auth.sign_in(manager)
+
+    def page_queries() -> int:
+        count_queries.statements.clear()
+        assert client.get(URL).status_code == 200
+        return count_queries.count
+
+    db.session.add(RefresherPeriod(module_slug=SAFE, organisation_id=organisations[0].id, months=12, set_by_id=manager.id))
+    db.session.commit()
+    one = page_queries()
+    db.session.add_all([
+        RefresherPeriod(module_slug=SAFE, organisation_id=o.id, months=12, set_by_id=manager.id) for o in organisations[1:]
+    ])  # fmt: skip
+    db.session.add(RefresherPeriod(module_slug=SAFE, sector=Sector.EDUCATION, months=24, set_by_id=manager.id))
+    db.session.commit()
+    assert page_queries() == one
+    assert one <= 10
 
 
 def test_setting_the_same_period_again_changes_nothing(client: Any, auth: Any, completed: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 from wtforms.fields.choices import SelectChoice
 
 from induction import clock
@@ -65,9 +66,12 @@ def _page(
         select(RefresherPeriod)
         .join(Organisation, Organisation.id == RefresherPeriod.organisation_id)
         .where(RefresherPeriod.organisation_id.in_(visible_organisation_ids(current_user)))
+        .options(contains_eager(RefresherPeriod.organisation), joinedload(RefresherPeriod.set_by))
         .order_by(Organisation.name, RefresherPeriod.module_slug)
     ).all()
-    sector_query = select(RefresherPeriod).where(RefresherPeriod.sector.is_not(None))
+    sector_query = (
+        select(RefresherPeriod).where(RefresherPeriod.sector.is_not(None)).options(joinedload(RefresherPeriod.set_by))
+    )
     if not current_user.has_role(Role.ADMIN):  # managers see the sector periods that reach their organisations
         sector_query = sector_query.where(RefresherPeriod.sector.in_({o.sector for o in organisations}))
     sectors = db.session.scalars(sector_query.order_by(RefresherPeriod.sector, RefresherPeriod.module_slug)).all()
