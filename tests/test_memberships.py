@@ -486,3 +486,16 @@ def test_the_plan_is_the_main_organisations_to_change(client: Any, auth: Any, sc
     )
     assert bulk.status_code == 302
     assert db.session.scalar(select(InductionPlan).where(InductionPlan.user_id == learner.id)) is None
+
+
+def test_adding_someone_who_has_an_account_says_how_to_add_them_here(
+    client: Any, auth: Any, schools: dict[str, Any]
+) -> None:
+    learner = schools["learner"]
+    auth.sign_in(schools["club_manager"])
+    data = {"name": "Jo Hillside", "email": learner.email, "organisation": schools["club"].id, "job_role": "Coach",
+            "role_group": "1", "start_date": "2026-12-01"}  # fmt: skip
+    answer = submit(client, "/manage/learners/new", data)
+    assert answer.status_code == 400
+    assert "an admin or a manager of both can add them to yours from their page" in answer.get_data(as_text=True)
+    assert current(learner) == {schools["old"].id}

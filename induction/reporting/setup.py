@@ -85,7 +85,10 @@ def add_learner() -> Any:
     if form.validate_on_submit():
         organisation = organisation_or_404(current_user, form.organisation.data)  # type: ignore[arg-type]
         if people.email_taken(form.email.data or ""):
-            form.email.errors = ["Someone already has an account with that e-mail address."]
+            form.email.errors = [
+                "Someone already has an account with that e-mail address. If they work for another organisation "
+                "too, an admin or a manager of both can add them to yours from their page."
+            ]
             return render_template("reporting/add_learner.html", form=form), 400
         user = people.add_learner(
             organisation,
