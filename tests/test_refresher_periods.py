@@ -233,6 +233,11 @@ def test_a_sectors_period_applies_unless_the_organisation_sets_its_own(
     auth.sign_in(make.user(Role.ADMIN))
 
     set_period(client, "20", organisation=academy.id)
+    set_period(client, "24", sector="education")
+    longer = set_period(client, "30", confirm=False, organisation=academy.id).get_data(as_text=True)
+    assert "This is longer than the 24 months set for the education sector" in longer
+    period = db.session.scalar(select(RefresherPeriod.id).where(RefresherPeriod.sector == Sector.EDUCATION))
+    submit(client, f"{URL}/{period}/remove", {"confirm": "yes"}, form_url=URL)
     asked = set_period(client, "24", confirm=False, sector="education")
     assert "This changes the refresher date of 1 learner." in asked.get_data(as_text=True)  # not the academy's
     assert set_period(client, "24", sector="education").status_code == 302

@@ -172,9 +172,11 @@ def _confirm_or_set(target: services.Target, months: int, hidden: dict[str, Any]
     now = clock.utcnow()
     if request.form.get("confirm") != "yes":
         changing = services.learners_changing(target, months, catalogue(), now)
+        sector = target.organisation.sector if target.organisation is not None else None
+        sector_months = module_periods(target.module.slug).by_sector.get(sector) if sector is not None else None
         return render_template(
             "refreshers/confirm.html", target=target, months=months, before=existing, changing=len(changing),
-            hidden=hidden, plural=services.plural,
+            hidden=hidden, plural=services.plural, sector_months=sector_months,
         )  # fmt: skip
     outcome = retry_conflicts(lambda: services.set_period(current_user, target, months, catalogue(), now))
     if outcome.repeat:
