@@ -499,3 +499,18 @@ def test_adding_someone_who_has_an_account_says_how_to_add_them_here(
     assert answer.status_code == 400
     assert "an admin or a manager of both can add them to yours from their page" in answer.get_data(as_text=True)
     assert current(learner) == {schools["old"].id}
+
+
+def test_an_admin_changing_the_main_organisation_on_the_form_moves_the_learner_and_says_so(
+    client: Any, auth: Any, make: Factory, schools: dict[str, Any]
+) -> None:
+    learner, old, club = schools["learner"], schools["old"], schools["club"]
+    auth.sign_in(make.user(Role.ADMIN))
+    data = {"name": "Jo Hillside", "email": learner.email, "role": "learner", "organisation": club.id,
+            "job_role": "Coach", "active": "y"}  # fmt: skip
+    assert submit(client, f"/admin/users/{learner.id}", data).status_code == 302
+    assert current(learner) == {club.id}
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "moved between organisations"))
+    assert entry is not None
+    assert entry.detail == "from Hillside Primary to Riverside Football Club (main organisation changed)"
+    assert old.id not in organisations_of(learner)

@@ -179,6 +179,11 @@ def _save_user(form: UserForm, found: User | None) -> User:
         found.left_at = None if form.active.data else utcnow()  # the retention period counts from here
     found.active = bool(form.active.data)
     learner = found.role == Role.LEARNER
+    if learner and found.id is not None and found.organisation_id not in (None, form.organisation.data):
+        # A new main organisation is a move (accounts/organisations.py ends the old membership).
+        names = {o.id: o.name for o in organisations.values()}
+        moved = f"from {names.get(found.organisation_id or 0, '?')} to {names.get(form.organisation.data or 0, '?')}"
+        audit.record(current_user, Action.MOVED_ORGANISATION, found, f"{moved} (main organisation changed)")
     found.organisation_id = form.organisation.data if learner else None
     found.job_role = (form.job_role.data or "").strip() or None if learner else None
     found.managed = [organisations[i] for i in form.managed.data or []] if found.role == Role.MANAGER else []
