@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from induction.clock import utcnow
@@ -17,12 +17,17 @@ class StatementRecord(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "statements"
     __table_args__ = (
         Index("ix_statements_user_stored", "user_id", "stored"),
-        Index("ix_statements_verb_object", "verb_id", "object_id"),
         # every GET pages by (stored, seq); each filter walks an index in that order (migration c4e6a8b0d2f1)
         Index("ix_statements_stored_seq", "stored", "seq"),
         Index("ix_statements_verb_stored_seq", "verb_id", "stored", "seq"),
         Index("ix_statements_registration_stored_seq", "registration", "stored", "seq"),
-        Index("ix_statements_voids", "voids"),  # a voiding statement that came before its target
+        # a voiding statement that came before its target; only voiding statements are in it
+        Index(
+            "ix_statements_voids",
+            "voids",
+            sqlite_where=text("voids IS NOT NULL"),
+            postgresql_where=text("voids IS NOT NULL"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +40,7 @@ class StatementRecord(db.Model):  # type: ignore[name-defined,misc]
     object_id: Mapped[str] = mapped_column(String(600))
     registration: Mapped[str | None] = mapped_column(String(36))
     timestamp: Mapped[datetime]
-    stored: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    stored: Mapped[datetime] = mapped_column(default=utcnow)
     voided: Mapped[bool] = mapped_column(default=False)
     voids: Mapped[str | None] = mapped_column(String(36))
     body: Mapped[str] = mapped_column(Text)
