@@ -57,9 +57,9 @@ def _expired() -> ColumnElement[bool]:
     )
 
 
-# Built once: the sign-in, its user and their organisation, by the sign-in's id.
+# Built once: what the check needs of the sign-in, its user and their organisation, by the sign-in's id.
 _LOAD = (
-    select(UserSession, User)
+    select(UserSession.id, UserSession.remember, UserSession.created_at, UserSession.last_seen_at, User)
     .join(User, User.id == UserSession.user_id)
     .outerjoin(Organisation, Organisation.id == User.organisation_id)
     .options(contains_eager(User.organisation))
@@ -74,15 +74,15 @@ def load_user(session_id: str) -> User | None:
     found = db.session.execute(_LOAD, {"session_id": session_id}).first()
     if found is None:
         return None
-    row, user = found
+    session_id, remember, created_at, last_seen_at, user = found  # no object to build for the sign-in
     now = utcnow()
-    over = (now - row.created_at > _remember_limit()) if row.remember else (now - row.last_seen_at > _idle_limit())
+    over = (now - created_at > _remember_limit()) if remember else (now - last_seen_at > _idle_limit())
     if over or not user.active:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        g.touch_session = row.id
+    if now - last_seen_at >= TOUCH_EVERY:
+        g.touch_session = session_id
         session.modified = True  # the cookie's expiry moves on with the sign-in's
-    user.session_id = row.id
+    user.session_id = session_id
     return user
 
 

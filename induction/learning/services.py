@@ -7,9 +7,10 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from induction.accounts.models import User
 from induction.clock import utcnow
@@ -161,14 +162,37 @@ def attempt_counts(user_id: int, quiz: Quiz) -> tuple[int, int]:
     return int(found[0] or 0), quiz.max_attempts + int(found[1] or 0)
 
 
+@cache
+def _overview() -> Select[Any]:
+    """The module page's query, built once: its values are bound when it runs."""
+    learner: Any = bindparam("user_id")
+    quiz_slug: Any = bindparam("quiz_slug")
+    used = (
+        select(func.count())
+        .select_from(QuizAttempt)
+        .where(QuizAttempt.user_id == learner, QuizAttempt.quiz_slug == quiz_slug)
+        .where(QuizAttempt.submitted_at.is_not(None))
+        .scalar_subquery()
+    )
+    extra = (
+        select(AttemptAllowance.extra)
+        .where(AttemptAllowance.user_id == learner, AttemptAllowance.quiz_slug == quiz_slug)
+        .scalar_subquery()
+    )
+    mine = (ModuleProgress.user_id == User.id) & (ModuleProgress.module_slug == bindparam("module_slug"))
+    return (
+        select(ModuleProgress, used, func.coalesce(extra, 0))
+        .select_from(User)
+        .outerjoin(ModuleProgress, mine)
+        .where(User.id == learner)
+    )
+
+
 def module_overview(user_id: int, module: Module, quiz: Quiz) -> tuple[ModuleProgress | None, int, int]:
     """The learner's progress row for `module` (None if not started), the attempts they have used at
     its quiz and the attempts they are allowed, in one query."""
     found = db.session.execute(
-        select(ModuleProgress, *_attempt_columns(user_id, quiz))
-        .select_from(User)
-        .outerjoin(ModuleProgress, (ModuleProgress.user_id == User.id) & (ModuleProgress.module_slug == module.slug))
-        .where(User.id == user_id)
+        _overview(), {"user_id": user_id, "quiz_slug": quiz.slug, "module_slug": module.slug}
     ).one()
     return found[0], int(found[1] or 0), quiz.max_attempts + int(found[2] or 0)
 
