@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from induction.accounts.models import Membership, User
 from induction.extensions import db
@@ -121,4 +122,55 @@ def parts_of(user: User, memberships: Sequence[Membership], states: Iterable[Mod
         signed = sum(1 for _, p in items if p is not None and p.signed_off_at is not None)
         status = induction_status(states, items_done=signed == len(items), items_started=signed > 0)
         parts.append(Part(membership, items, status))
+    return parts
+
+
+def parts_for(user: User, states: Iterable[ModuleState]) -> list[Part]:
+    """A `Part` for each of the learner's current memberships, main organisation first, in two queries:
+    the memberships with their organisations and items, then the learner's progress on those items."""
+    states = list(states)
+    rows = db.session.execute(
+        select(Membership, InductionItem)
+        .outerjoin(
+            InductionItem,
+            and_(
+                InductionItem.organisation_id == Membership.organisation_id,
+                InductionItem.active.is_(True),
+                or_(InductionItem.job_role.is_(None), InductionItem.job_role == func.coalesce(Membership.job_role, "")),
+            ),
+        )
+        .where(Membership.user_id == user.id, Membership.left_at.is_(None))
+        .options(joinedload(Membership.organisation))
+        .order_by(
+            case((Membership.organisation_id == user.organisation_id, 0), else_=1),
+            Membership.joined_at,
+            Membership.id,
+            InductionItem.job_role.is_not(None),
+            InductionItem.id,
+        )
+    ).all()
+    items: dict[int, list[InductionItem]] = {}
+    memberships: dict[int, Membership] = {}
+    for membership, item in rows:
+        memberships.setdefault(membership.id, membership)
+        mine = items.setdefault(membership.id, [])
+        if item is not None:
+            mine.append(item)
+    ids = [i.id for found in items.values() for i in found]
+    progress = (
+        {
+            p.item_id: p
+            for p in db.session.scalars(
+                select(ItemProgress).where(ItemProgress.user_id == user.id, ItemProgress.item_id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
+    parts = []
+    for key, membership in memberships.items():
+        found = [(item, progress.get(item.id)) for item in items[key]]
+        signed = sum(1 for _, p in found if p is not None and p.signed_off_at is not None)
+        status = induction_status(states, items_done=signed == len(found), items_started=signed > 0)
+        parts.append(Part(membership, found, status))
     return parts

@@ -8,13 +8,12 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from induction.accounts.models import Role
-from induction.accounts.organisations import current_memberships
 from induction.completion.services import latest_certificate
 from induction.content import catalogue
 from induction.learning import progress
 from induction.learning.views import next_step
 from induction.plans import services as plans
-from induction.plans.items import items_done_for, parts_of
+from induction.plans.items import parts_for
 from induction.rules import DONE, induction_status
 
 
@@ -33,11 +32,13 @@ def home() -> Any:
     content = catalogue()
     rows = progress.progress_rows(current_user.id)
     states = progress.current_states(current_user.id, content, rows=rows)
-    signed, total = items_done_for([current_user])[current_user.id]
+    # Each organisation the learner is in, main first: its items and the status computed with them.
+    every = parts_for(current_user, states.values())
+    main = every[0] if every and every[0].membership.organisation_id == current_user.organisation_id else None
+    signed, total = (main.signed, len(main.items)) if main else (0, 0)
     overall = induction_status(states.values(), items_done=signed == total, items_started=signed > 0)
     # A learner in several organisations: the modules once, each organisation's items and status under its name.
-    memberships = current_memberships(current_user)
-    parts = parts_of(current_user, memberships, states.values()) if len(memberships) > 1 else []
+    parts = every if len(every) > 1 else []
     modules = [
         {
             "module": m,
