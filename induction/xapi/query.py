@@ -254,7 +254,7 @@ def run(query: Query, within: Select[Any] | None = None) -> tuple[list[Any], str
     `within` limits them to the learners whose ids it selects (services.learner_ids_in_scope)."""
     shape = _shape(query)
     statement = _cached(shape) if within is None else _build(shape, within)
-    rows = list(db.session.execute(statement, _params(query)))
+    rows = list(db.session.execute(statement, _params(query)).all())
     if any(shape[:4]):  # two arms, which may share rows: merged here in the page's order
         rows = sorted({r.seq: r for r in rows}.values(), key=lambda r: (r.stored, r.seq), reverse=not query.ascending)
     if len(rows) <= query.limit:
