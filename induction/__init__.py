@@ -146,7 +146,8 @@ def _register_template_helpers(app: Flask) -> None:
     def _without_none(value: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in value.items() if v is not None}
 
-    from induction.web import urls
+    from induction.web import navigation, urls
 
     urls.init_app(app)
+    navigation.init_app(app)
     app.jinja_env.globals.update(Role=Role, Status=Status)  # once, rather than a context processor per page
