@@ -156,7 +156,7 @@ def _user_problem(form: UserForm, found: User | None) -> tuple[str, str] | None:
     if db.session.scalar(query):
         return "email", "Someone else already has an account with that e-mail address."
     if form.role.data == Role.LEARNER and not form.organisation.data:
-        return "organisation", "A learner belongs to one organisation: choose it."
+        return "organisation", "Choose the learner's main organisation."
     if form.role.data == Role.MANAGER and not form.managed.data:
         return "managed", "Choose at least one organisation for the manager."
     return None
