@@ -119,7 +119,7 @@ def test_the_report_makes_a_fixed_number_of_queries(
     few = count_queries.count
     for index in range(30):
         make.learner((world["school"], world["club"])[index % 2], job_role="Volunteer")
-    client.get("/manage/")  # people added straight to the database get their status rows on the first view
+    client.get("/manage/")  # people added straight to the database got their status rows with the commit
     count_queries.statements.clear()
     client.get("/manage/")
     assert count_queries.count == few, count_queries.statements

@@ -18,8 +18,10 @@ from sqlalchemy import func, select
 from induction import clock
 from induction.accounts.models import EqualityMonitoring, IdentityLink, Role, User, UserSession
 from induction.completion.models import Certificate
+from induction.content import catalogue
 from induction.extensions import db
 from induction.learning.models import Evaluation, LearnerStatus, ModuleProgress
+from induction.plans import status as learner_status
 from induction.plans.models import InductionItem, Waiver
 from induction.privacy.models import Action, AuditEntry
 from induction.xapi.models import StatementRecord
@@ -49,6 +51,7 @@ def finish_with_item_and_waiver(client: Any, auth: Any, world: dict[str, Any]) -
     learner, manager = world["learner"], world["manager"]
     item = InductionItem(organisation_id=world["school"].id, title="Fire drill")
     db.session.add(item)
+    learner_status.refresh_organisation(world["school"].id, catalogue())  # as the items page does
     db.session.commit()
     auth.sign_in(learner)
     complete_everything(client)

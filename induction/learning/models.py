@@ -106,3 +106,6 @@ class LearnerStatus(db.Model):  # type: ignore[name-defined,misc]
     next_expiry: Mapped[datetime | None] = mapped_column(index=True)
     last_activity_at: Mapped[datetime | None]
     due_date: Mapped[date | None] = mapped_column(index=True)
+    # The slugs of the modules done (completed or waived), each between bars ("|a|b|"), so the report
+    # counts each module's completions from this table alone (plans.status.done_slugs).
+    done_modules: Mapped[str] = mapped_column(Text, default="", server_default="")

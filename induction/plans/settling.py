@@ -115,6 +115,7 @@ def _refresh_modules_in_status(user: User, catalogue: Catalogue, rows: dict[str,
         .values(
             status=status,
             modules_done=sum(1 for r in stored if Status(r.state) in DONE),
+            done_modules=learner_status.done_slugs(stored),
             next_expiry=min(expiries) if expiries else None,
             last_activity_at=max(activity) if activity else None,
         )

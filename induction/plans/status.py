@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm import Session
 
 from induction.accounts.models import Membership, Organisation, Role, User
 from induction.accounts.scope import learners_of
+from induction.content import catalogue as current_catalogue
 from induction.content.model import Catalogue
 from induction.extensions import db
 from induction.learning.models import LearnerStatus, ModuleProgress
@@ -26,15 +29,58 @@ def default_due_date(user: User) -> date | None:
     return user.start_date + timedelta(weeks=user.organisation.induction_weeks)
 
 
+def done_slugs(rows: Iterable[ModuleProgress]) -> str:
+    """learner_status.done_modules for these progress rows: "|a|b|" for the modules completed or
+    waived (expired or not: the report reads expiry from the dates), "" for none."""
+    slugs = sorted(r.module_slug for r in rows if Status(r.state) in DONE)
+    return f"|{'|'.join(slugs)}|" if slugs else ""
+
+
 BATCH = 1000  # keeps each IN (...) well under the database's limit on bound parameters
 
 
 def refresh(users: Iterable[User], catalogue: Catalogue) -> None:
     """Recompute the rows of these learners: a few queries per thousand of them."""
+    users = list(users)
     learners = [u for u in users if u.role == Role.LEARNER]
     for start in range(0, len(learners), BATCH):
         _refresh_batch(learners[start : start + BATCH], catalogue)
+    others = [u.id for u in users if u.role != Role.LEARNER and u.id is not None]
+    for start in range(0, len(others), BATCH):  # no longer a learner (their memberships ended): no rows
+        db.session.execute(delete(LearnerStatus).where(LearnerStatus.user_id.in_(others[start : start + BATCH])))
     db.session.flush()
+    db.session.info.get(UNREFRESHED, set()).difference_update(u.id for u in users)
+
+
+# Learners whose memberships changed in this transaction and who have not been refreshed since.
+# Whatever path changed them (a move, an addition, a sign-in that creates the learner), their rows
+# are made before the commit, so the report finds a row for every current membership and never has
+# to write on a GET.
+UNREFRESHED = "learner_status_unrefreshed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_membership_changes(session: Session, _context: Any) -> None:
+    changed = {
+        m.user_id
+        for m in [*session.new, *session.dirty, *session.deleted]
+        if isinstance(m, Membership) and m.user_id is not None
+    }
+    if changed:
+        session.info.setdefault(UNREFRESHED, set()).update(changed)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_unrefreshed(session: Session, _previous: Any) -> None:
+    session.info.pop(UNREFRESHED, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_unrefreshed(session: Session) -> None:
+    session.flush()  # the commit flushes after this event: the changes it would flush are noted first
+    waiting = session.info.pop(UNREFRESHED, None)
+    if waiting:
+        refresh(session.scalars(select(User).where(User.id.in_(sorted(waiting)))).all(), current_catalogue())
 
 
 def _refresh_batch(learners: list[User], catalogue: Catalogue) -> None:
@@ -77,6 +123,7 @@ def _refresh_batch(learners: list[User], catalogue: Catalogue) -> None:
         activity = [r.last_activity_at for r in rows if r.last_activity_at is not None]
         row.status = status
         row.modules_done = done
+        row.done_modules = done_slugs(rows)
         row.items_done, row.items_total = signed, total
         row.next_expiry = min(expiries) if expiries else None
         row.last_activity_at = max(activity) if activity else None

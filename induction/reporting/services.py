@@ -19,8 +19,8 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import selectinload
 
-from induction.accounts.models import Membership, Organisation, User
-from induction.accounts.scope import visible_memberships, visible_organisations
+from induction.accounts.models import Membership, Organisation, Role, User
+from induction.accounts.scope import visible_memberships, visible_organisation_ids, visible_organisations
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning.models import LearnerStatus, ModuleProgress
@@ -123,8 +123,9 @@ def ensure_rows(viewer: User) -> None:
         db.session.commit()
 
 
-def _filtered(viewer: User, wanted: Filters, clock: _Clock) -> Select[Any]:
-    query = cast(
+def _scope(viewer: User) -> Select[Any]:
+    """(learner, membership) for each current membership `viewer` may see, with its status row."""
+    return cast(
         "Select[Any]",
         visible_memberships(viewer)
         .join(
@@ -133,25 +134,30 @@ def _filtered(viewer: User, wanted: Filters, clock: _Clock) -> Select[Any]:
         )
         .join(Organisation, Organisation.id == Membership.organisation_id),
     )
+
+
+def _conditions(wanted: Filters, clock: _Clock) -> list[ColumnElement[bool]]:
+    """What `wanted` asks of a row of the scope; none for the whole of it."""
+    found: list[ColumnElement[bool]] = []
     if wanted.organisation is not None:
-        query = query.where(Membership.organisation_id == wanted.organisation)
+        found.append(LearnerStatus.organisation_id == wanted.organisation)
     if wanted.sector:
-        query = query.where(Organisation.sector == wanted.sector)
+        found.append(Organisation.sector == wanted.sector)
     if wanted.ownership:
-        query = query.where(Organisation.ownership == wanted.ownership)
+        found.append(Organisation.ownership == wanted.ownership)
     if wanted.job_role:
-        query = query.where(Membership.job_role == wanted.job_role)
+        found.append(Membership.job_role == wanted.job_role)
     if wanted.role_group is not None:
-        query = query.where(User.role_group == wanted.role_group)
+        found.append(User.role_group == wanted.role_group)
     if wanted.search:
         text = wanted.search.lower()
-        query = query.where(
+        found.append(
             or_(
                 func.lower(User.name).contains(text, autoescape=True),
                 func.lower(User.email).contains(text, autoescape=True),
             )
         )
-    conditions = {
+    statuses = {
         "not started": and_(LearnerStatus.status == Status.NOT_STARTED, not_(clock.expired())),
         "in progress": and_(LearnerStatus.status == Status.IN_PROGRESS, not_(clock.expired())),
         "completed": clock.completed(),
@@ -159,8 +165,37 @@ def _filtered(viewer: User, wanted: Filters, clock: _Clock) -> Select[Any]:
         "overdue": clock.overdue(),
         "refresher due": clock.refresher_due(),
     }
-    if wanted.status in conditions:
-        query = query.where(conditions[wanted.status])
+    if wanted.status in statuses:
+        found.append(statuses[wanted.status])
+    return found
+
+
+def _filtered(viewer: User, wanted: Filters, clock: _Clock) -> Select[Any]:
+    return _scope(viewer).where(*_conditions(wanted, clock))
+
+
+def _status_rows(viewer: User, wanted: Filters) -> Select[Any]:
+    """The learner_status rows in `viewer`'s scope, joined only to what `wanted`'s conditions read.
+
+    plans/status.py keeps one row for each current membership of a learner and none for anything
+    else (it refreshes every learner whose memberships change before the transaction commits), so
+    the counts read this one table, not the memberships and users `_scope` joins for the list."""
+    query = select(LearnerStatus).where(LearnerStatus.organisation_id.in_(visible_organisation_ids(viewer)))
+    if viewer.role == Role.LEARNER:
+        query = query.where(LearnerStatus.user_id == viewer.id)
+    if wanted.sector or wanted.ownership:
+        query = query.join(Organisation, Organisation.id == LearnerStatus.organisation_id)
+    if wanted.search or wanted.role_group is not None:
+        query = query.join(User, User.id == LearnerStatus.user_id)
+    if wanted.job_role:
+        query = query.join(
+            Membership,
+            and_(
+                Membership.user_id == LearnerStatus.user_id,
+                Membership.organisation_id == LearnerStatus.organisation_id,
+                Membership.left_at.is_(None),
+            ),
+        )
     return query
 
 
@@ -207,11 +242,16 @@ class Page:
     pages: int
 
 
-def learner_page(viewer: User, module_count: int, today: date, wanted: Filters, page: int, size: int) -> Page:
-    """One page of the learners `viewer` may see, narrowed by `wanted`: two queries."""
+def learner_page(
+    viewer: User, module_count: int, today: date, wanted: Filters, page: int, size: int, total: int | None = None
+) -> Page:
+    """One page of the learners `viewer` may see, narrowed by `wanted`: two queries, or three without
+    the `total` of rows under `wanted` (`Figures.listed` has it)."""
     clock = _Clock(today)
     query = _filtered(viewer, wanted, clock)
-    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Membership.id).subquery())) or 0
+    if total is None:
+        counted = select(func.count()).select_from(query.with_only_columns(Membership.id).subquery())
+        total = db.session.scalar(counted) or 0
     pages = max((total + size - 1) // size, 1)
     page = min(max(page, 1), pages)
     found = db.session.execute(
@@ -256,63 +296,93 @@ def totals(rows: list[OrganisationSummary]) -> tuple[Counter[str], int]:
     return counts, sum(row.learners for row in rows)
 
 
-def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
-    """Counts of learners by status, overdue and refresher due, for each organisation in scope: two queries."""
+@dataclass(frozen=True)
+class Figures:
+    """The report's counts: each organisation in scope by status (whatever the filters), how many
+    rows the filters list, and how many of those have done each module (completed and not expired,
+    or waived), by module slug."""
+
+    summaries: list[OrganisationSummary]
+    listed: int
+    done: dict[str, int]
+
+
+STATUS_NAMES = ("not started", "in progress", "completed", "expired", "overdue", "refresher due")
+
+
+def figures(viewer: User, wanted: Filters, today: date, slugs: list[str]) -> Figures:
+    """The report's counts in one scan of the scope and two small queries.
+
+    One GROUP BY organisation counts, per organisation, the statuses of all its rows and, among
+    the rows the filters keep, how many there are and how many have done each module
+    (learner_status.done_modules). A module completed once but expired since is in done_modules,
+    so a second query takes those out, reading module_progress for the listed rows whose earliest
+    expiry has passed only. A learner listed under two organisations is two rows, and their modules
+    count in both, as the list shows them."""
     clock = _Clock(today)
 
     def total(condition: ColumnElement[bool]) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
-    figures = db.session.execute(
-        _filtered(viewer, Filters(), clock)
+    conditions = _conditions(wanted, clock)
+    listed = and_(*conditions) if conditions else None
+
+    def among_listed(condition: ColumnElement[bool]) -> Any:
+        return total(condition if listed is None else and_(listed, condition))
+
+    counts = db.session.execute(
+        _status_rows(viewer, wanted)
         .with_only_columns(
-            Membership.organisation_id,
-            func.count(User.id),
+            LearnerStatus.organisation_id,
+            func.count(),
             total(and_(LearnerStatus.status == Status.NOT_STARTED, not_(clock.expired()))),
             total(and_(LearnerStatus.status == Status.IN_PROGRESS, not_(clock.expired()))),
             total(clock.completed()),
             total(clock.expired()),
             total(clock.overdue()),
             total(clock.refresher_due()),
+            func.count() if listed is None else total(listed),
+            *(among_listed(LearnerStatus.done_modules.contains(f"|{slug}|", autoescape=True)) for slug in slugs),
         )
-        .group_by(Membership.organisation_id)
+        .group_by(LearnerStatus.organisation_id)
     ).all()
-    by_organisation = {row[0]: row[1:] for row in figures}
-    result = []
-    for organisation in db.session.scalars(visible_organisations(viewer)):
-        learners, *numbers = by_organisation.get(organisation.id, (0, 0, 0, 0, 0, 0, 0))
-        names = ("not started", "in progress", "completed", "expired", "overdue", "refresher due")
-        result.append(
-            OrganisationSummary(organisation, Counter(dict(zip(names, map(int, numbers), strict=True))), int(learners))
-        )
-    return result
-
-
-def completion_by_module(
-    viewer: User, wanted: Filters, today: date, modules: list[tuple[str, str]], learners: int
-) -> list[tuple[str, int, int]]:
-    """(module title, learners done, learners) for each module, among the `learners` filtered ones: one query."""
-    clock = _Clock(today)
-    # One count per listed row, as the listing counts them: a learner listed under two organisations
-    # is two of the `learners`, and their modules count in both.
-    rows = _filtered(viewer, wanted, clock).with_only_columns(User.id.label("user_id")).subquery()
-    done = dict(
-        db.session.execute(
-            select(ModuleProgress.module_slug, func.count())
-            .join(rows, rows.c.user_id == ModuleProgress.user_id)
-            .where(
-                or_(
-                    ModuleProgress.state == Status.WAIVED,
-                    and_(
-                        ModuleProgress.state == Status.COMPLETED,
-                        or_(ModuleProgress.expires_at.is_(None), ModuleProgress.expires_at > clock.now),
-                    ),
-                ),
-            )
-            .group_by(ModuleProgress.module_slug)
-        ).all()
+    by_organisation = {row[0]: [int(n or 0) for n in row[1:]] for row in counts}
+    done = Counter({slug: sum(row[8 + i] for row in by_organisation.values()) for i, slug in enumerate(slugs)})
+    expired_rows = (
+        _status_rows(viewer, wanted)
+        .where(*conditions, clock.expired())
+        .with_only_columns(LearnerStatus.user_id.label("user_id"))
+        .subquery()
     )
-    return [(title, int(done.get(slug, 0)), learners) for slug, title in modules]
+    # Per listed row with an expired module, as done_modules counted it.
+    if slugs:
+        done.subtract(
+            dict(
+                db.session.execute(
+                    select(ModuleProgress.module_slug, func.count())
+                    .join(expired_rows, expired_rows.c.user_id == ModuleProgress.user_id)
+                    .where(
+                        ModuleProgress.state == Status.COMPLETED,
+                        ModuleProgress.expires_at.is_not(None),
+                        ModuleProgress.expires_at <= clock.now,
+                        ModuleProgress.module_slug.in_(slugs),
+                    )
+                    .group_by(ModuleProgress.module_slug)
+                ).all()
+            )
+        )
+    summaries = []
+    for organisation in db.session.scalars(visible_organisations(viewer)):
+        numbers = by_organisation.get(organisation.id, [0] * 8)
+        statuses = Counter(dict(zip(STATUS_NAMES, numbers[1:7], strict=True)))
+        summaries.append(OrganisationSummary(organisation, statuses, numbers[0]))
+    listed_rows = sum(row[7] for row in by_organisation.values())
+    return Figures(summaries, listed_rows, {slug: done[slug] for slug in slugs})
+
+
+def summaries(viewer: User, today: date) -> list[OrganisationSummary]:
+    """Counts of learners by status, overdue and refresher due, for each organisation in scope."""
+    return figures(viewer, Filters(), today, []).summaries
 
 
 def completions_by_month(viewer: User, wanted: Filters, today: date, months: int = 12) -> list[tuple[str, int]]:
@@ -322,7 +392,8 @@ def completions_by_month(viewer: User, wanted: Filters, today: date, months: int
     first = date(today.year, today.month, 1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    ids = _filtered(viewer, wanted, _Clock(today)).with_only_columns(User.id)
+    ids = _status_rows(viewer, wanted).where(*_conditions(wanted, _Clock(today)))
+    ids = ids.with_only_columns(LearnerStatus.user_id)
     issued = db.session.scalars(
         select(Certificate.issued_at).where(
             Certificate.user_id.in_(ids), Certificate.issued_at >= datetime.combine(first, datetime.min.time())
@@ -343,11 +414,17 @@ def filtered_ids(viewer: User, wanted: Filters, today: date) -> Select[Any]:
 
 
 def job_roles(viewer: User) -> list[str]:
+    """The job roles of the current memberships in scope (ix_memberships_current_organisation_job_role)."""
     query = (
-        visible_memberships(viewer)
-        .with_only_columns(Membership.job_role)
-        .where(Membership.job_role.is_not(None))
+        select(Membership.job_role)
+        .where(
+            Membership.organisation_id.in_(visible_organisation_ids(viewer)),
+            Membership.left_at.is_(None),
+            Membership.job_role.is_not(None),
+        )
         .distinct()
         .order_by(Membership.job_role)
     )
+    if viewer.role == Role.LEARNER:
+        query = query.where(Membership.user_id == viewer.id)
     return [r for r in db.session.scalars(query) if r]

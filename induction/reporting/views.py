@@ -65,15 +65,15 @@ def _module_count() -> int:
 @role_required(*MANAGERS)
 def overview() -> Any:
     filters = filters_from_request()
-    services.ensure_rows(current_user)
     today = clock.utcnow()
+    modules = catalogue().modules
+    numbers = services.figures(current_user, filters, today, [m.slug for m in modules])
     listing = services.learner_page(
-        current_user, _module_count(), today, filters, request.args.get("page", 1, type=int), PAGE_SIZE
+        current_user, len(modules), today, filters, request.args.get("page", 1, type=int), PAGE_SIZE, numbers.listed
     )
-    modules = [(m.slug, m.title) for m in catalogue().modules]
-    by_module = services.completion_by_module(current_user, filters, today, modules, listing.total)
+    by_module = [(m.title, numbers.done[m.slug], numbers.listed) for m in modules]
     by_month = services.completions_by_month(current_user, filters, today)
-    summaries = services.summaries(current_user, today)
+    summaries = numbers.summaries
     return render_template(
         "reporting/overview.html",
         summaries=summaries,
@@ -104,7 +104,6 @@ EXPORT_COLUMNS = [
 
 @role_required(*MANAGERS)
 def export_csv() -> Any:
-    services.ensure_rows(current_user)
     rows = services.all_learner_rows(current_user, _module_count(), clock.utcnow(), filters_from_request())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -137,7 +136,6 @@ def export_csv() -> Any:
 
 @role_required(*MANAGERS)
 def certificates_zip() -> Any:
-    services.ensure_rows(current_user)
     ids = services.filtered_ids(current_user, filters_from_request(), clock.utcnow())
     certificates = db.session.scalars(
         select(Certificate).where(Certificate.user_id.in_(ids)).order_by(Certificate.issued_at)
