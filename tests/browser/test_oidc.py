@@ -31,7 +31,7 @@ def riverside(test_content_server: LiveServer, provider: LoopbackProvider) -> It
     as learners; removed afterwards, as the server's sign-in page is shared with other journeys.
     Yields the two organisations' ids."""
     server = test_content_server
-    council = server.organisation("Riverside Council", "local authority")
+    council = server.organisation("Riverside Council", "social care and family support")
     youth = server.organisation("Riverside Youth Service", "youth work")
     client_id, secret = provider.register_client(server.url, KEY)
     with server.app.app_context():
