@@ -32,7 +32,7 @@ def riverside(test_content_server: LiveServer, provider: LoopbackProvider) -> It
     Yields the two organisations' ids."""
     server = test_content_server
     council = server.organisation("Riverside Council", "social care and family support")
-    youth = server.organisation("Riverside Youth Service", "youth work")
+    youth = server.organisation("Riverside Youth Service", "youth")
     client_id, secret = provider.register_client(server.url, KEY)
     with server.app.app_context():
         for organisation_id, domain in ((council, "riverside.example"), (youth, "youth.riverside.example")):
