@@ -186,22 +186,21 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-# For a quick look at JSON's nesting: every byte but brackets, quotes and backslashes deleted
-# (UTF-8 never uses these bytes inside another character), then the strings taken out.
-_SHAPE_BYTES = bytes(c for c in range(256) if c not in b'[]{}"\\')
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+# For a quick look at JSON's nesting: escaped backslashes and quotes taken out, then every byte
+# but brackets and quotes deleted (UTF-8 never uses these bytes inside another character); the
+# quotes then pair up in order, so the strings are every other piece.
+_SHAPE_BYTES = bytes(c for c in range(256) if c not in b'[]{}"')
 _STEP = [0] * 256
 _STEP[ord("[")] = _STEP[ord("{")] = 1
 _STEP[ord("]")] = _STEP[ord("}")] = -1
 
 
 def _may_be_deeper(raw: bytes, limit: int) -> bool:
-    """False when JSON (already parsed, so well formed) nests at most `limit` levels; in C mostly."""
+    """False when JSON (UTF-8, already parsed, so well formed) nests at most `limit` levels."""
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return False
-    shape = raw.translate(None, _SHAPE_BYTES)
-    # without escapes the quotes pair up in order, so the strings are every other piece
-    shape = _STRING.sub(b"", shape) if b"\\" in shape else b"".join(shape.split(b'"')[::2])
+    shape = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _SHAPE_BYTES)
+    shape = b"".join(shape.split(b'"')[::2])
     return len(shape) > limit and max(accumulate(map(_STEP.__getitem__, shape))) > limit
 
 
@@ -238,7 +237,10 @@ def loads(text: str | bytes, field: str = "body") -> Any:
 
     try:
         if isinstance(text, bytes | bytearray):  # as json.loads would read them
-            raw, text = bytes(text), text.decode(json.detect_encoding(text), "surrogatepass")
+            encoding = json.detect_encoding(text)
+            raw, text = bytes(text), text.decode(encoding, "surrogatepass")
+            if encoding not in ("utf-8", "utf-8-sig"):
+                raw = text.encode("utf-8", "surrogatepass")
         else:
             raw = text.encode("utf-8", "surrogatepass")
         value = json.loads(

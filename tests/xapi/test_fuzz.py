@@ -352,6 +352,24 @@ def test_json_nested_a_thousand_deep_is_refused(api: Api) -> None:
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_nesting_49_deep_is_refused_whatever_the_strings_and_encoding_around_it(api: Api, encoding: str) -> None:
+    # The quick look at nesting sets strings aside; escaped quotes and backslashes, and brackets
+    # inside strings, must not hide a level or invent one. 48 levels are allowed in all.
+    tricky = ['a\\"]]]}', "\\", '"[[', "line\nbreak ]"]
+    deep: Any = tricky
+    for _ in range(46):
+        deep = [tricky, deep]  # 47 levels
+    before = snapshot()
+    refused = json.dumps({"k": [deep]}).encode(encoding)  # 49
+    response = api.post("/xapi/statements", refused)
+    assert response.status_code == 400 and "nested more than 48" in response.get_json()["error"], response.get_json()
+    assert snapshot() == before
+    allowed = json.dumps({"k": deep}).encode(encoding)  # 48
+    response = api.post("/xapi/activities/state", allowed, STATE, **{"Content-Type": "application/json"})
+    assert response.status_code == 204, response.get_json()
+
+
 def test_a_deep_document_cannot_break_a_later_merge(api: Api) -> None:
     deep = "[" * 1000 + "]" * 1000
     assert api.put("/xapi/activities/state", deep, STATE).status_code == 204  # a document is kept as sent
