@@ -140,7 +140,6 @@ def profile(app: Flask, path: str = "/manage/", top: int = 18) -> str:
 WATCH = [
     ("reporting/views.py", "overview", "the view, all of it"),
     ("reporting/services.py", "learner_rows", "learner_rows (runs twice for a filtered list)"),
-    ("reporting/services.py", "ensure_rows", "ensure_rows: learners without a status row"),
     ("reporting/services.py", "learner_page", "learner_page: one page of the list"),
     ("sqlalchemy/orm/loading.py", "_instance", "ORM: turning rows into objects"),
     ("reporting/services.py", "_row", "_row: status per learner in Python"),
@@ -148,7 +147,7 @@ WATCH = [
     ("plans/items.py", "items_done_for", "items_done_for"),
     ("~", "<method 'sort' of 'list' objects>", "sorting the rows"),
     ("reporting/services.py", "summaries", "summaries per organisation"),
-    ("reporting/services.py", "completion_by_module", "completion_by_module"),
+    ("reporting/services.py", "figures", "figures: summaries, listed total, by module"),
     ("reporting/services.py", "completions_by_month", "completions_by_month"),
     ("flask/templating.py", "render_template", "rendering the template"),
 ]

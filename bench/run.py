@@ -42,6 +42,7 @@ from bench_report import ReportFigure, profile, report_latency
 from benchlib import BENCH, ROOT, VENV_BIN, Server, app_env, ensure_wrk, log, python, stage
 from inprocess import (
     PageCost,
+    check_projections,
     count_get,
     count_quiz_submit,
     count_section_read,
@@ -246,6 +247,7 @@ def benchmarks(args: argparse.Namespace, database_url: str, logs: Path) -> int:
         seeded = scales[0]
         log(f"   {scales[0]:,} learners: " + ", ".join(f"{v:,} {k}" for k, v in written.items()))
         log(f"   {refresh_projections(app)}")
+        log(f"   {check_projections(app)}")
         seed.analyze(database_url)
 
     env = app_env(database_url)
@@ -282,6 +284,7 @@ def benchmarks(args: argparse.Namespace, database_url: str, logs: Path) -> int:
                     seeded = scale
                     log("   added " + ", ".join(f"{v:,} {k}" for k, v in written.items()))
                     log(f"   {refresh_projections(app)}")
+                    log(f"   {check_projections(app)}")
                     seed.analyze(database_url)
             with (
                 stage(f"Manager report at {scale:,} learners"),

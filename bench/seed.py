@@ -17,7 +17,7 @@ import json
 import random
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -191,6 +191,36 @@ class _Rows:
     items: list[tuple[Any, ...]]
     statements: list[tuple[Any, ...]]
     certificates: list[tuple[Any, ...]]
+    status: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+STATUS_COLUMNS = [
+    "user_id", "organisation_id", "status", "modules_done", "items_done", "items_total", "next_expiry",
+    "last_activity_at", "due_date", "done_modules",
+]  # fmt: skip
+
+
+def _status(
+    user_id: int,
+    oid: int,
+    modules: int,
+    done: list[str],
+    expiries: list[datetime],
+    last: datetime | None,
+    signed: int,
+    mine: int,
+    due: date | None,
+) -> tuple[Any, ...]:
+    """The learner_status row plans/status.py would compute for what `_learner` wrote (checked
+    against the app's own refresh on a sample by inprocess.check_projections)."""
+    if len(done) == modules and signed == mine:
+        status = "completed"
+    elif last is not None or signed:
+        status = "in progress"
+    else:
+        status = "not started"
+    slugs = f"|{'|'.join(sorted(done))}|" if done else ""
+    return (user_id, oid, status, len(done), signed, mine, min(expiries) if expiries else None, last, due, slugs)
 
 
 def _learner(
@@ -214,7 +244,10 @@ def _learner(
         (user_id, user_uuid, f"learner{index}@bench.example.org", name, hashed, "learner", oid, job_role,
          rng.randint(1, 8), start, True, False, now, None)
     )  # fmt: skip
+    mine = [item for item, role in items[oid] if role in (None, job_role)]
+    due = start + timedelta(weeks=12)  # the organisation's 12 weeks, unless a plan says otherwise
     if index < RESERVED:
+        rows.status.append(_status(user_id, oid, len(modules), [], [], None, 0, len(mine), due))
         return
     if rng.random() < 0.7:  # most learners have a plan; the rest fall back to the organisation's 12 weeks
         due = start + timedelta(weeks=12 + rng.choice((0, 0, 0, 4, 8)))
@@ -223,6 +256,7 @@ def _learner(
     chance = rng.random()
     done = 0 if chance < 0.15 else rng.randint(0, len(modules) - 1) if chance < 0.6 else len(modules)
     if chance < 0.15:
+        rows.status.append(_status(user_id, oid, len(modules), [], [], None, 0, len(mine), due))
         return
     moment = datetime.combine(start, datetime.min.time()) + timedelta(hours=rng.randint(8, 200))
     last: tuple[ModuleInfo, str, str] | None = None
@@ -251,11 +285,15 @@ def _learner(
                  False, registration)
             )  # fmt: skip
             last = (module, f"modules/{module.slug}/sections/{read[-1]}", registration)
-    mine = [item for item, role in items[oid] if role in (None, job_role)]
     all_modules = len(finished) == len(modules)
     signed = mine if all_modules and rng.random() < 0.9 else mine[: rng.randint(0, len(mine))]
     for item in signed:
         rows.items.append((user_id, item, moment, moment + timedelta(days=1), None, None))
+    last_activity = moment if last is not None else None
+    done_slugs = [f["slug"] for f in finished]
+    rows.status.append(
+        _status(user_id, oid, len(modules), done_slugs, expiries, last_activity, len(signed), len(mine), due)
+    )
     if last is not None:
         module, path, registration = last
         verb = "passed" if path.startswith("quizzes/") else "experienced"
@@ -335,6 +373,12 @@ def add_learners(
                 (first_user,),
             )
             written["memberships"] = cursor.rowcount
+        found = cursor.execute(
+            "SELECT 1 FROM information_schema.columns "
+            "WHERE table_name = 'learner_status' AND column_name = 'done_modules'"
+        ).fetchone()
+        if found is not None:  # the projection, as the app would compute it (the rest: inprocess.refresh_projections)
+            written["learner_status"] = _copy(cursor, "learner_status", STATUS_COLUMNS, rows.status)
         _reset_sequence(cursor, "users")
         cursor.execute("ANALYZE")  # as autovacuum would, before anyone reads the report
     return written
