@@ -151,3 +151,16 @@ def test_the_report_makes_as_many_queries_for_many_learners_as_for_few(
         counts.append(found)
     assert counts[0] == counts[1]
     assert max(counts[0]) <= 10, counts
+
+
+def test_completions_by_month_count_certificates_in_their_month(report: dict[str, Any]) -> None:
+    now = clock.utcnow()
+    months = services.completions_by_month(report["manager"], services.Filters(), now)
+    assert len(months) == 12 and months[-1][0] == now.strftime("%b %y")
+    # Rob's certificate, ten days ago; Lia's is three years old, outside the twelve months.
+    assert dict(months)[(now - timedelta(days=10)).strftime("%b %y")] == 1
+    assert sum(count for _, count in months) == 1
+    assert (
+        sum(c for _, c in services.completions_by_month(report["manager"], services.Filters(sector="education"), now))
+        == 0
+    )
