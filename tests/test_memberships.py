@@ -3,7 +3,8 @@ the person, each organisation's items start afresh, each manager sees only their
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -505,12 +506,42 @@ def test_an_admin_changing_the_main_organisation_on_the_form_moves_the_learner_a
     client: Any, auth: Any, make: Factory, schools: dict[str, Any]
 ) -> None:
     learner, old, club = schools["learner"], schools["old"], schools["club"]
+    db.session.add(InductionPlan(user_id=learner.id, due_date=date(2026, 1, 31), due_reason="part-time"))
+    db.session.commit()
     auth.sign_in(make.user(Role.ADMIN))
     data = {"name": "Jo Hillside", "email": learner.email, "role": "learner", "organisation": club.id,
             "job_role": "Coach", "active": "y"}  # fmt: skip
-    assert submit(client, f"/admin/users/{learner.id}", data).status_code == 302
+    moment = clock.utcnow()
+    with clock.frozen(moment):
+        assert submit(client, f"/admin/users/{learner.id}", data).status_code == 302
     assert current(learner) == {club.id}
+    # The plan agreed with the old organisation does not follow: the due date starts afresh from today.
+    assert db.session.scalar(select(InductionPlan).where(InductionPlan.user_id == learner.id)) is None
+    db.session.refresh(learner)
+    assert learner.start_date == moment.date()
+    row = db.session.scalar(select(LearnerStatus).where(LearnerStatus.user_id == learner.id))
+    assert row is not None and row.organisation_id == club.id
+    assert row.due_date == moment.date() + timedelta(weeks=club.induction_weeks)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "moved between organisations"))
     assert entry is not None
     assert entry.detail == "from Hillside Primary to Riverside Football Club (main organisation changed)"
     assert old.id not in organisations_of(learner)
+
+
+def test_an_items_sign_off_names_the_items_organisation_in_its_statement(schools: dict[str, Any]) -> None:
+    from induction.xapi.models import StatementRecord
+    from induction.xapi.statements import ORGANISATION_EXTENSION
+
+    learner, old, club = schools["learner"], schools["old"], schools["club"]
+    (fire,) = items(old, "Fire drill")
+    (first_aid,) = items(club, "Pitch-side first aid")
+    moves.add(learner, club, "Coach", date(2026, 12, 1), catalogue())
+    db.session.commit()
+    sign_off(learner, fire, schools["old_manager"])
+    sign_off(learner, first_aid, schools["club_manager"])
+    named = {}
+    for record in db.session.scalars(select(StatementRecord).where(StatementRecord.verb_id.like("%completed"))):
+        body = json.loads(record.body)
+        if "/items/" in body["object"]["id"]:
+            named[body["object"]["id"].rsplit("/", 1)[-1]] = body["context"]["extensions"][ORGANISATION_EXTENSION]
+    assert named == {str(fire.id): "Hillside Primary", str(first_aid.id): "Riverside Football Club"}

@@ -200,6 +200,7 @@ def test_removing_the_period_undoes_it(client: Any, auth: Any, completed: dict[s
         select(AuditEntry).where(AuditEntry.action == Action.REMOVED_REFRESHER_PERIOD.value, AuditEntry.subject_id.is_(None))
     ).all()
     assert len(removed) == 1
+    assert removed[0].detail.endswith("removed: 36 months (the module's own period) applies (was 12 months); 1 learner's refresher dates changed")
     again = submit(client, f"{URL}/{period_id}/remove", {"confirm": "yes"}, form_url=URL)
     assert again.status_code == 404
 
@@ -247,6 +248,18 @@ def test_a_sectors_period_applies_unless_the_organisation_sets_its_own(
     assert expiry_of(people["Eastside Boxing Club"]) == add_months(done, 36)
     page = client.get(URL).get_data(as_text=True)
     assert "Education" in page and "set by the education sector" in page
+
+    # Without its own period, the academy falls back to its sector's: so say the page and the audit log.
+    own = db.session.scalar(select(RefresherPeriod.id).where(RefresherPeriod.organisation_id == academy.id))
+    removed = submit(client, f"{URL}/{own}/remove", {"confirm": "yes"}, form_url=URL, follow_redirects=True)
+    assert "24 months (its sector&#39;s period) again" in removed.get_data(as_text=True)
+    assert expiry_of(people["Hill Academy"]) == add_months(done, 24)
+    entry = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == Action.REMOVED_REFRESHER_PERIOD.value, AuditEntry.subject_id.is_(None))
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    assert entry is not None and "Hill Academy removed: 24 months (its sector's period) applies (was 20 months)" in entry.detail
 
 
 def test_a_new_learner_of_the_organisation_gets_its_period(client: Any, auth: Any, make: Factory) -> None:

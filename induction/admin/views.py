@@ -11,11 +11,12 @@ from induction.accounts.decorators import role_required
 from induction.accounts.invitations import invite
 from induction.accounts.models import Membership, Organisation, Role, User
 from induction.admin.forms import OrganisationForm, UserForm
-from induction.clock import utcnow
+from induction.clock import today, utcnow
 from induction.content import catalogue
 from induction.database import lock_learner
 from induction.extensions import db
 from induction.formtools import options
+from induction.plans import moves
 from induction.plans import status as learner_status
 from induction.plans.settling import settle
 from induction.privacy import audit
@@ -184,6 +185,9 @@ def _save_user(form: UserForm, found: User | None) -> User:
         names = {o.id: o.name for o in organisations.values()}
         moved = f"from {names.get(found.organisation_id or 0, '?')} to {names.get(form.organisation.data or 0, '?')}"
         audit.record(current_user, Action.MOVED_ORGANISATION, found, f"{moved} (main organisation changed)")
+        lock_learner(found.id)
+        found.start_date = today()  # they start in the new organisation today, as on the move page's default
+        moves.drop_plan(found)
     found.organisation_id = form.organisation.data if learner else None
     found.job_role = (form.job_role.data or "").strip() or None if learner else None
     found.managed = [organisations[i] for i in form.managed.data or []] if found.role == Role.MANAGER else []

@@ -108,12 +108,18 @@ def move(
     db.session.add(joined)
     if learner.organisation_id in (leaving.id, None):
         learner.organisation_id, learner.job_role, learner.start_date = to.id, role, start
-        plan = db.session.scalar(select(InductionPlan).where(InductionPlan.user_id == learner.id))
-        if plan is not None:
-            db.session.delete(plan)
+        drop_plan(learner)
     db.session.flush()
     settle(learner, catalogue)  # the refresher periods that apply depend on their organisations
     return Outcome(joined, changed=True, left=ended)
+
+
+def drop_plan(learner: User) -> None:
+    """A new main organisation starts the plan afresh: the due date and agreement made with the old one
+    are dropped, so the due date follows from the new organisation's time allowed."""
+    plan = db.session.scalar(select(InductionPlan).where(InductionPlan.user_id == learner.id))
+    if plan is not None:
+        db.session.delete(plan)
 
 
 def history(learner: User) -> list[Membership]:

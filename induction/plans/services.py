@@ -116,7 +116,14 @@ def sign_off_item(
     items_before = items_done(learner)
     statement = xs.record(
         learner,
-        xs.Event(xs.COMPLETED, f"items/{item.id}", item.title, instructor=manager, success=True),
+        xs.Event(
+            xs.COMPLETED,
+            f"items/{item.id}",
+            item.title,
+            instructor=manager,
+            success=True,
+            organisation=item.organisation.name,  # the item's, which may not be the learner's main one
+        ),
         moment,
     )
     row.signed_off_at, row.signed_off_by_id, row.statement_id = moment, manager.id, statement.id

@@ -24,7 +24,7 @@ from induction.learning.periods import ModulePeriods, RefresherPeriod, module_pe
 from induction.plans.settling import settle
 from induction.privacy import audit
 from induction.privacy.models import Action
-from induction.rules import ModuleState, module_state
+from induction.rules import ModuleState, module_state, refresher_months
 
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,4}")
 
@@ -35,6 +35,12 @@ class PeriodError(ValueError):
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def learners_dates_changed(count: int) -> str:
+    """'1 learner's refresher dates changed', '3 learners' refresher dates changed'."""
+    whose = "1 learner's" if count == 1 else f"{count} learners'"
+    return f"{whose} refresher dates changed"
 
 
 @dataclass(frozen=True)
@@ -203,9 +209,18 @@ def settle_members(organisation_ids: list[int], catalogue: Catalogue, now: datet
     return len(learners)
 
 
-def _describe(target: Target, months: int | None) -> str:
+def applies_after(target: Target) -> str:
+    """What applies once an organisation's or a sector's period is gone, in words."""
     default = target.module.refresher_months
-    period = f"{months} months" if months is not None else f"back to the default of {default} months"
+    if target.organisation is not None:
+        sector = module_periods(target.module.slug).by_sector.get(target.organisation.sector)
+        if sector is not None:
+            return f"{refresher_months(default, sector)} months (its sector's period)"
+    return f"{default} months (the module's own period)"
+
+
+def _describe(target: Target, months: int | None) -> str:
+    period = f"{months} months" if months is not None else f"removed: {applies_after(target)} applies"
     return f"{target.module.title}: refresher period for {target.name} {period}"
 
 
@@ -256,6 +271,6 @@ def _audit(
     actor: User, action: Action, target: Target, months: int | None, before: int | None, changed: list[User]
 ) -> None:
     was = f"{before} months" if before is not None else "none of its own"
-    detail = f"{_describe(target, months)} (was {was}); {plural(len(changed), 'learner')}' refresher dates changed"
+    detail = f"{_describe(target, months)} (was {was}); {learners_dates_changed(len(changed))}"
     audit.record(actor, action, None, detail)
     audit.record_many(actor, action, [u.id for u in changed], _describe(target, months))

@@ -184,7 +184,7 @@ def _confirm_or_set(target: services.Target, months: int, hidden: dict[str, Any]
     else:
         flash(
             f"{target.module.title} is now refreshed every {months} months for {target.name}. "
-            f"{services.plural(len(outcome.changed), 'learner')}' refresher dates changed. "
+            f"{services.learners_dates_changed(len(outcome.changed))}. "
             "To undo it, remove the period below.",
             "success",
         )
@@ -219,18 +219,8 @@ def remove(period_id: int) -> Any:
     else:
         flash(
             f"Removed: {target.module.title} for {target.name} is refreshed every "
-            f"{_applies_after(target)} again. {services.plural(len(outcome.changed), 'learner')}' refresher dates "
-            "changed.",
+            f"{services.applies_after(target)} again. "
+            f"{services.learners_dates_changed(len(outcome.changed))}.",
             "success",
         )
     return redirect(url_for("refreshers.index"))
-
-
-def _applies_after(target: services.Target) -> str:
-    """What applies once an organisation's or a sector's period is gone, in words."""
-    default = target.module.refresher_months
-    if target.organisation is not None:
-        sector = module_periods(target.module.slug).by_sector.get(target.organisation.sector)
-        if sector is not None:
-            return f"{refresher_months(default, sector)} months (its sector's period)"
-    return f"{default} months (the module's own period)"

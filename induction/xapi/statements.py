@@ -83,6 +83,7 @@ class Event:
     duration: timedelta | None = None
     instructor: User | None = None
     statement_ref: str | None = None
+    organisation: str | None = None  # the organisation the event belongs to, if not the learner's main one
 
 
 def _agent(user: User) -> Agent:
@@ -120,8 +121,9 @@ def build(user: User, event: Event, at: datetime | None = None) -> dict[str, Any
             context.context_activities.parent = ActivityList(parents)
         if event.instructor is not None:
             context.instructor = _agent(event.instructor)
-        if user.organisation is not None:
-            context.extensions = Extensions({ORGANISATION_EXTENSION: user.organisation.name})
+        organisation = event.organisation or (user.organisation.name if user.organisation is not None else None)
+        if organisation is not None:
+            context.extensions = Extensions({ORGANISATION_EXTENSION: organisation})
         statement.context = context
     result = _result(event)
     if result is not None:
