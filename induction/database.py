@@ -29,6 +29,8 @@ from sqlalchemy.orm import joinedload
 
 from induction.extensions import db
 
+MAX_ID = 2**31 - 1  # the largest id a column of PostgreSQL's integer holds; ids beyond it are not found
+
 log = logging.getLogger("induction")
 
 

@@ -16,7 +16,7 @@ from induction.accounts.decorators import role_required
 from induction.accounts.models import User
 from induction.accounts.scope import learner_or_404, plan_in_scope, visible_learners, visible_organisation_ids
 from induction.content import catalogue
-from induction.database import lock_learner
+from induction.database import MAX_ID, lock_learner
 from induction.extensions import db
 from induction.learning.models import LearnerStatus
 from induction.plans import services as plans
@@ -35,7 +35,7 @@ def _ids(name: str) -> list[int]:
     values = request.form.getlist(name)
     if len(values) > MAX_SELECTED:
         abort(400, f"Choose at most {MAX_SELECTED} at a time.")
-    if not all(v.isdigit() and 0 < int(v) < 2**31 for v in values):
+    if not all(v.isdigit() and 0 < int(v) <= MAX_ID for v in values):
         abort(400, f"Each {name} chosen must be given by its number.")
     return sorted({int(v) for v in values})
 

@@ -5,18 +5,14 @@ made from it in `learners.py`, moving them between organisations in `moves.py`, 
 learners and items in `actions.py`, the
 organisation's items and adding and importing learners in `setup.py`."""
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import Blueprint
 
 from induction.reporting import actions, learners, moves, setup, views
+from induction.routing import BOTH, GET, POST, Route, register
 
 bp = Blueprint("reporting", __name__, url_prefix="/manage")
 
-GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
-
-ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
+ROUTES: list[Route] = [
     ("/", views.overview, GET),
     ("/export.csv", views.export_csv, GET),
     ("/certificates.zip", views.certificates_zip, GET),
@@ -41,5 +37,4 @@ ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
     ("/import/<token>", setup.import_check, BOTH),
     ("/import/<token>/added", setup.import_done, GET),
 ]
-for rule, view, methods in ROUTES:
-    bp.add_url_rule(rule, view_func=view, methods=methods)
+register(bp, ROUTES)

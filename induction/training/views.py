@@ -15,12 +15,12 @@ from induction.accounts.decorators import role_required
 from induction.accounts.models import Organisation, Role, User
 from induction.accounts.scope import learner_or_404, organisation_or_404, visible_learners, visible_organisations
 from induction.content import catalogue
+from induction.database import MAX_ID
 from induction.extensions import db
 from induction.formtools import options
 from induction.training import calendar, reports, services
 from induction.training.forms import BookForForm, PlanItemForm, SessionForm
 from induction.training.models import Booking, BookingStatus, TrainingSession
-from induction.web import MAX_ID
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 TRAINERS = (Role.TRAINER, Role.ADMIN)

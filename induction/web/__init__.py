@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from induction.database import MAX_ID
 from induction.extensions import db
 
 log = logging.getLogger("induction")
@@ -84,7 +85,6 @@ class BoundedInt(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-MAX_ID = 2**31 - 1  # PostgreSQL's integer
 OUT_OF_RANGE = (
     "A number, date or piece of text in what was sent is out of range or too long. "
     "Check what you entered and try again."

@@ -19,7 +19,7 @@ from induction.completion.models import Certificate
 from induction.completion.pdf import certificate_pdf, certificate_view, platform_name
 from induction.completion.services import certificate_by_code
 from induction.content import catalogue
-from induction.database import lock_learner
+from induction.database import MAX_ID, lock_learner
 from induction.extensions import db
 from induction.learning import progress
 from induction.plans import services as plans
@@ -223,7 +223,7 @@ def credit_credential() -> Any:
     except checking.CredentialRefused as refused:
         return render_template("completion/check_credential.html", verified=None, problem=str(refused)), 400
     learner_id = request.form.get("learner", type=int)
-    if learner_id is None or learner_id < 1 or learner_id > 2**31 - 1:
+    if learner_id is None or learner_id < 1 or learner_id > MAX_ID:
         return render_template(
             "completion/check_credential.html",
             verified=verified,

@@ -5,20 +5,16 @@ the plan, evaluation and monitoring in `plans/views.py`, the home page in `web/h
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import Blueprint
 
 from induction.learning import views as learning
 from induction.plans import views as plans
+from induction.routing import BOTH, GET, POST, Route, register
 from induction.web import home
 
 bp = Blueprint("learning", __name__)
 
-GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
-
-ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
+ROUTES: list[Route] = [
     ("/", home.home, GET),
     ("/welcome", learning.welcome, GET),
     ("/modules", learning.modules, GET),
@@ -34,5 +30,4 @@ ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
     ("/evaluation", plans.evaluation, BOTH),
     ("/about-you", plans.monitoring, BOTH),
 ]
-for rule, view, methods in ROUTES:
-    bp.add_url_rule(rule, view_func=view, methods=methods)
+register(bp, ROUTES)

@@ -5,16 +5,14 @@ and agents in `lrs.py`; the state and profile documents in `documents.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
+from induction.routing import Route, register
 from induction.xapi import documents, lrs
 from induction.xapi.http import bp
 
 READ = ["GET", "HEAD"]
 DOCUMENT = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
-ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
+ROUTES: list[Route] = [
     ("/about", lrs.about, READ),
     ("/statements", lrs.statements, ["GET", "HEAD", "PUT", "POST"]),
     ("/activities", lrs.activities, READ),
@@ -23,5 +21,4 @@ ROUTES: list[tuple[str, Callable[..., Any], list[str]]] = [
     ("/agents", lrs.agents, READ),
     ("/agents/profile", documents.agent_profile, DOCUMENT),
 ]
-for rule, view, methods in ROUTES:
-    bp.add_url_rule(rule, view_func=view, methods=methods)
+register(bp, ROUTES)
