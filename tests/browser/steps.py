@@ -27,6 +27,7 @@ def submit_sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.wait_for_load_state("load")  # the stylesheet too: layout measured before it arrives is the browser's default
 
 
 def answer_quiz(page: Page, quiz: Quiz, right: bool | list[bool]) -> None:
