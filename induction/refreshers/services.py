@@ -33,10 +33,6 @@ class PeriodError(ValueError):
     """A period that cannot be set; the message is for the user."""
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def learners_dates_changed(count: int) -> str:
     """'1 learner's refresher dates changed', '3 learners' refresher dates changed'."""
     whose = "1 learner's" if count == 1 else f"{count} learners'"

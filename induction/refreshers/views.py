@@ -25,6 +25,7 @@ from induction.formtools import options
 from induction.learning.periods import RefresherPeriod, module_periods
 from induction.refreshers import services
 from induction.refreshers.forms import OrganisationPeriodForm, SectorPeriodForm
+from induction.reporting.people import plural
 from induction.rules import refresher_months
 
 bp = Blueprint("refreshers", __name__, url_prefix="/manage/refresher-periods")
@@ -176,7 +177,7 @@ def _confirm_or_set(target: services.Target, months: int, hidden: dict[str, Any]
         sector_months = module_periods(target.module.slug).by_sector.get(sector) if sector is not None else None
         return render_template(
             "refreshers/confirm.html", target=target, months=months, before=existing, changing=len(changing),
-            hidden=hidden, plural=services.plural, sector_months=sector_months,
+            hidden=hidden, plural=plural, sector_months=sector_months,
         )  # fmt: skip
     outcome = retry_conflicts(lambda: services.set_period(current_user, target, months, catalogue(), now))
     if outcome.repeat:
@@ -209,7 +210,7 @@ def remove(period_id: int) -> Any:
         changing = services.learners_changing(target, None, catalogue(), clock.utcnow()) if target else []
         return render_template(
             "refreshers/confirm_remove.html", period=period, target=target, changing=len(changing),
-            titles={m.slug: m.title for m in catalogue().modules}, plural=services.plural,
+            titles={m.slug: m.title for m in catalogue().modules}, plural=plural,
         )  # fmt: skip
     outcome = retry_conflicts(lambda: services.remove_period(current_user, period_id, catalogue(), clock.utcnow()))
     if outcome is None:
