@@ -267,7 +267,9 @@ def _demo_sessions(rng: random.Random) -> None:
         )
     )  # fmt: skip
     learners = db.session.scalars(select(User).where(User.role == Role.LEARNER).order_by(User.id)).all()
-    came = rng.sample(list(learners), 9)
+    # Only people who had started by then were at last week's session.
+    started = [p for p in learners if p.start_date is not None and p.start_date <= today - timedelta(days=8)]
+    came = rng.sample(started, 9)
     for person in came:
         db.session.add(Booking(session_id=held.id, user_id=person.id, status="booked", booked_by_id=person.id,
                                requested_at=now - timedelta(days=20), changed_at=now - timedelta(days=20)))  # fmt: skip
