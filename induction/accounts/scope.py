@@ -6,10 +6,11 @@ these functions; a record outside the scope is treated as missing (404).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, union_all
 
 from induction.accounts.models import (
     Membership,
@@ -121,3 +122,58 @@ def learner_or_404(user: User, learner_id: int) -> User:
     if found is None:
         abort(404)
     return found
+
+
+# What an organisation-limited LRS client may read of a learner's statements. The learner must be
+# one of its organisations' (`learners_of`), and the statement must be one of:
+#   - the person's own learning, which travels with them: the Common Core modules (sections,
+#     quizzes, completions, waivers) and training sessions, which belong to no organisation;
+#   - about a thing of one of its organisations: an organisation or role item (its sign-off), whose
+#     activities the layer that keeps them declares below; or the induction as a whole (`satisfied`),
+#     which is the learner's main organisation's, as their plan is (`plan_in_scope`);
+#   - one the client itself posted (a statement about its own activities is its organisation's);
+#   - a statement that targets (StatementRef, e.g. voids) one of the above.
+# Nothing else: a shared learner's sign-off by another organisation is not there (404 by id).
+
+OrganisationActivities = Callable[[frozenset[int]], Select[Any]]
+_organisation_activities: list[OrganisationActivities] = []
+
+
+def organisation_activities(provider: OrganisationActivities) -> OrganisationActivities:
+    """Declare a kind of activity that belongs to an organisation: `provider(organisation_ids)` is a
+    query of the IRIs of those activities in these organisations. Plans declares its items this way,
+    so this rule needs no import of the layers above."""
+    if provider not in _organisation_activities:
+        _organisation_activities.append(provider)
+    return provider
+
+
+def statements_in_scope(
+    organisation_ids: frozenset[int],
+    statements: Any,
+    *,
+    own_learning: Sequence[str],
+    induction: str,
+    posted: Select[Any] | None = None,
+) -> ColumnElement[bool]:
+    """The condition on `statements` (the statements table, or an alias of it) that a client limited
+    to these organisations may read a statement: see the rule above. `own_learning` are the IRI
+    prefixes of the person's own learning, `induction` the IRI of the induction as a whole, `posted`
+    a query of the `seq`s of the statements the client posted. One SQL condition, so a page of
+    statements stays one query."""
+    learners = learners_of(organisation_ids).with_only_columns(User.id)
+    main_learners = select(User.id).where(User.organisation_id.in_(organisation_ids))
+    things = [provider(organisation_ids) for provider in _organisation_activities]
+
+    def allowed(t: Any) -> ColumnElement[bool]:
+        arms = [t.c.object_id.startswith(prefix, autoescape=True) for prefix in own_learning]
+        arms.append(and_(t.c.object_id == induction, t.c.user_id.in_(main_learners)))
+        if things:
+            arms.append(t.c.object_id.in_(union_all(*things) if len(things) > 1 else things[0]))
+        if posted is not None:
+            arms.append(t.c.seq.in_(posted))
+        return or_(*arms)
+
+    target = statements.alias("scope_target")
+    refers = exists().where(target.c.id == statements.c.object_id, target.c.user_id.in_(learners), allowed(target))
+    return and_(statements.c.user_id.in_(learners), or_(allowed(statements), refers))

@@ -6,13 +6,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
+from induction.accounts import scope
 from induction.accounts.models import Membership, User
 from induction.extensions import db
 from induction.plans.models import InductionItem, ItemProgress
 from induction.rules import ModuleState, Status, induction_status
+from induction.xapi.statements import activity_iri
+
+
+@scope.organisation_activities
+def item_activities(organisation_ids: frozenset[int]) -> Select[str]:
+    """The activity IRIs (`items/<id>`, as sign-offs name them) of these organisations' items, active
+    or not: a sign-off is its item's organisation's, whichever organisations the learner is in."""
+    iri = literal(activity_iri("items/"), String) + cast(InductionItem.id, String)
+    return select(iri).where(InductionItem.organisation_id.in_(organisation_ids))
 
 
 def items_query(organisation_id: int, job_role: str | None) -> Select[InductionItem]:

@@ -77,7 +77,7 @@ def _get(params: dict[str, str]) -> Response:
         fmt, attachments = query.output_format(params), query.boolean(params, "attachments")
         if not formats.is_uuid(params[name]):
             raise XapiError("must be a UUID", name)
-        row = services.stored_statement(params[name], voided=name == "voidedStatementId", caller=caller())
+        row = query.single(params[name], voided=name == "voidedStatementId", within=query.in_scope(caller()))
         if row is None:
             raise XapiError(
                 "no statement has this id" if name == "statementId" else "no voided statement has this id", name, 404
@@ -88,7 +88,7 @@ def _get(params: dict[str, str]) -> Response:
         headers = {**_consistent_through(), "Last-Modified": _http_date(row.stored)}
         return _statement_response(body, attachments, headers, [row.body])
     found = query.parse(params, current_app.config.get("LRS_STATEMENT_LIMIT", 100))
-    rows, more = query.run(found, services.learner_ids_in_scope(caller()))
+    rows, more = query.run(found, query.in_scope(caller()))
     link = json.dumps(f"{request.script_root}/xapi/statements?more={more}" if more else "")
     if found.format == "exact":  # the stored JSON is what we send: no need to parse it
         bodies = ",".join(r.body for r in rows)

@@ -10,12 +10,15 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Select, bindparam, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select, tuple_, union_all
 
+from induction.accounts import scope
 from induction.extensions import db
 from induction.xapi import formats, validation
+from induction.xapi import statements as xs
 from induction.xapi.formats import XapiError
 from induction.xapi.models import StatementLink, StatementRecord
+from induction.xapi.services import Caller
 from induction.xapi.store import agent_key
 
 FILTERS = {
@@ -194,7 +197,7 @@ def _params(query: Query) -> dict[str, Any]:
     return params
 
 
-def _build(shape: _Shape, within: Select[Any] | None = None) -> Select[Any]:
+def _build(shape: _Shape, within: ColumnElement[bool] | None = None) -> Select[Any]:
     """The page's statement for queries of this shape, its values left as bound parameters."""
     verb, registration, agent_kind, activity_kind, since, until, after, ascending, limit = shape
     S, L = StatementRecord.__table__, StatementLink.__table__
@@ -213,7 +216,7 @@ def _build(shape: _Shape, within: Select[Any] | None = None) -> Select[Any]:
 
     page = select(S.c.seq, S.c.stored, S.c.body).where(S.c.voided.is_(False))
     if within is not None:
-        page = page.where(S.c.user_id.in_(within))
+        page = page.where(within)
     if since:
         page = page.where(S.c.stored > bindparam("since", type_=S.c.stored.type))
     if until:
@@ -249,9 +252,40 @@ def _build(shape: _Shape, within: Select[Any] | None = None) -> Select[Any]:
 _cached = lru_cache(maxsize=256)(_build)
 
 
-def run(query: Query, within: Select[Any] | None = None) -> tuple[list[Any], str | None]:
+def in_scope(caller: Caller) -> ColumnElement[bool] | None:
+    """The condition on the statements table that a limited caller may read a statement (the rule is
+    `accounts.scope.statements_in_scope`); None when the caller is not limited."""
+    if not caller.limited:
+        return None
+    S, L = StatementRecord.__table__, StatementLink.__table__
+    key = agent_key(caller.authority)
+    posted = (
+        select(L.c.statement_seq).where(L.c.kind == "related_agent", L.c.value == formats.short_key(key))
+        if key
+        else None
+    )
+    return scope.statements_in_scope(
+        caller.organisation_ids,
+        S,
+        own_learning=(xs.activity_iri("modules/"), xs.activity_iri("training/")),
+        induction=xs.activity_iri("induction"),
+        posted=posted,
+    )
+
+
+def single(statement_id: str, *, voided: bool, within: ColumnElement[bool] | None = None) -> Row[Any] | None:
+    """One statement (seq, stored, body) by id: a voided one only when asked for as voided, the others
+    only when not; None when there is none, or none that `within` (`in_scope`) lets the caller see."""
+    S = StatementRecord.__table__
+    found = select(S.c.seq, S.c.stored, S.c.body).where(S.c.id == statement_id.lower(), S.c.voided.is_(voided))
+    if within is not None:
+        found = found.where(within)
+    return db.session.execute(found).first()
+
+
+def run(query: Query, within: ColumnElement[bool] | None = None) -> tuple[list[Any], str | None]:
     """The page of statements (rows of seq, stored, body) and the `more` token for the next page, if any;
-    `within` limits them to the learners whose ids it selects (services.learner_ids_in_scope)."""
+    `within` (`in_scope`) limits them to the statements a limited caller may read."""
     shape = _shape(query)
     statement = _cached(shape) if within is None else _build(shape, within)
     rows = list(db.session.execute(statement, _params(query)).all())
