@@ -4,6 +4,7 @@ the person, each organisation's items start afresh, each manager sees only their
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,9 +41,23 @@ def sign_off(learner: Any, item: InductionItem, by: Any) -> None:
 
 
 def send_change(client: Any, learner: Any, **fields: Any) -> Any:
-    """Send the learner's organisations form (a job role and a start date unless given); the answer."""
+    """Send the learner's organisations form (a job role and a start date unless given); the answer.
+    With confirm="yes", as from the confirmation page: with the state that page carries, unless given."""
     form = {"job_role": "Teaching assistant", "started_on": "2026-12-01", **fields}
-    return submit(client, f"/manage/learners/{learner.id}/organisations", form)
+    url = f"/manage/learners/{learner.id}/organisations"
+    if form.get("confirm") == "yes" and "state" not in form:
+        shown = submit(client, url, {k: v for k, v in form.items() if k != "confirm"}).get_data(as_text=True)
+        form.update(dict(re.findall(r'name="(state)" value="([^"]*)"', shown)))
+    return submit(client, url, form)
+
+
+def confirmation(client: Any, learner: Any, **fields: Any) -> dict[str, str]:
+    """The form of the confirmation page for this change, as its button sends it."""
+    shown = send_change(client, learner, **fields)
+    assert shown.status_code == 200, shown.data
+    html = shown.get_data(as_text=True)
+    form = html[html.index('<form method="post" action="/manage/learners/') :]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
 
 
 def current(learner: Any) -> set[int]:
@@ -337,9 +352,13 @@ def test_ten_identical_moves_at_once_make_one_membership(make: Factory, served: 
     token = office.token(f"/manage/learners/{learner.id}/organisations")
     form = {"csrf_token": token, "change": "move", "leaving": old.id, "to": new.id, "job_role": "Teaching assistant",
             "started_on": "2026-12-01", "confirm": "yes"}  # fmt: skip
+    form["state"] = _state(office, learner, form)
     answers = office.together("POST", f"/manage/learners/{learner.id}/organisations", data=form)
     no_server_errors(answers)
-    assert all(a.status_code == 302 for a in answers), [(a.status_code, a.text[-3000:]) for a in answers][:1]
+    # One confirmation, used once: the first makes the move, the others are told it was made.
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [302] + [409] * 9, [a.text[-3000:] for a in answers if a.status_code not in (302, 409)][:1]
+    assert all(USED in a.text for a in answers if a.status_code == 409)
     db.session.expire_all()
     rows = db.session.scalars(select(Membership).where(Membership.user_id == learner.id)).all()
     assert sorted((m.organisation_id, m.left_at is None) for m in rows) == sorted([(old.id, False), (new.id, True)])
@@ -361,13 +380,73 @@ def test_ten_identical_additions_at_once_make_one_membership(
     token = office.token(f"/manage/learners/{learner.id}/organisations")
     form = {"csrf_token": token, "change": "add", "to": club.id, "job_role": "Coach", "started_on": "2026-12-01",
             "confirm": "yes"}  # fmt: skip
-    no_server_errors(office.together("POST", f"/manage/learners/{learner.id}/organisations", data=form))
+    form["state"] = _state(office, learner, form)
+    answers = office.together("POST", f"/manage/learners/{learner.id}/organisations", data=form)
+    no_server_errors(answers)
+    assert sorted(a.status_code for a in answers) == [302] + [409] * 9
     db.session.expire_all()
     assert current(learner) == {schools["old"].id, club.id}
     assert (
         db.session.scalar(select(func.count()).select_from(Membership).where(Membership.organisation_id == club.id))
         == 1
     )
+
+
+def _state(office: Any, learner: Any, form: dict[str, Any]) -> str:
+    """The state the confirmation page for `form` carries, as the office's browser is shown it."""
+    shown = {k: v for k, v in form.items() if k != "confirm"}
+    page = office.session.post(f"{office.base}/manage/learners/{learner.id}/organisations", data=shown, timeout=60)
+    found = re.search(r'name="state" value="([0-9a-f]{16})"', page.text)
+    assert page.status_code == 200 and found, page.text[-2000:]
+    return found.group(1)
+
+
+USED = "This change was already made or the learner&#39;s organisations changed since you confirmed"
+
+
+def test_a_confirmation_sent_again_after_a_move_back_changes_nothing(
+    client: Any, auth: Any, schools: dict[str, Any]
+) -> None:
+    learner, old, new = schools["learner"], schools["old"], schools["new"]
+    auth.sign_in(schools["both"])
+    url = f"/manage/learners/{learner.id}/organisations"
+    there = confirmation(client, learner, change="move", leaving=old.id, to=new.id)
+    assert there["state"] and there["confirm"] == "yes"
+    assert client.post(url, data=there).status_code == 302
+    assert current(learner) == {new.id}
+    # Sent twice (a double click): refused, nothing stored.
+    again = client.post(url, data=there)
+    assert again.status_code == 409 and USED in again.get_data(as_text=True)
+    # Moved back, then the first confirmation replayed (the browser's history, a resent form).
+    assert send_change(client, learner, change="move", leaving=new.id, to=old.id, confirm="yes").status_code == 302
+    assert current(learner) == {old.id}
+
+    def stored() -> tuple[list[tuple[int, bool]], int]:
+        db.session.expire_all()
+        rows = db.session.scalars(select(Membership).where(Membership.user_id == learner.id).order_by(Membership.id))
+        moved = select(func.count()).select_from(AuditEntry).where(AuditEntry.subject_id == learner.id)
+        return [(m.organisation_id, m.left_at is None) for m in rows], db.session.scalar(moved) or 0
+
+    before = stored()
+    replayed = client.post(url, data=there)
+    assert replayed.status_code == 409
+    page = replayed.get_data(as_text=True)
+    assert USED in page and "check the learner&#39;s page" in page
+    assert stored() == before and current(learner) == {old.id}
+
+
+def test_a_confirmation_without_its_state_is_refused(client: Any, auth: Any, schools: dict[str, Any]) -> None:
+    learner, old, new = schools["learner"], schools["old"], schools["new"]
+    auth.sign_in(schools["both"])
+    shown = confirmation(client, learner, change="add", to=new.id)
+    for state in ("", "not-a-state"):
+        answer = client.post(f"/manage/learners/{learner.id}/organisations", data={**shown, "state": state})
+        assert answer.status_code == 400
+        assert "Confirm the change on its confirmation page" in answer.get_data(as_text=True)
+        assert current(learner) == {old.id}
+    # Its own state, unchanged: the addition is made.
+    assert client.post(f"/manage/learners/{learner.id}/organisations", data=shown).status_code == 302
+    assert current(learner) == {old.id, new.id}
 
 
 def test_the_database_refuses_a_second_current_membership(schools: dict[str, Any]) -> None:

@@ -6,10 +6,15 @@ every organisation; organisation and role items belong to an organisation, so th
 are not done; the old memberships stay, with the day they ended. Each change takes the learner's
 lock first, then reads their memberships, so two identical requests at once change them once (the
 partial unique index on current memberships is the last word).
+
+A confirmation is single-use: the confirmation page carries the state of the learner's memberships it
+was shown against (`state_of`), and a change sent with it is refused (`ChangedSince`) once that state
+has changed, by this very change (a second click, a replay) or by any other since (a move back).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,6 +34,16 @@ JOB_ROLE_LENGTH = 120
 
 class MoveError(ValueError):
     """A change that cannot be made; the message is for the user."""
+
+
+class ChangedSince(MoveError):
+    """The learner's organisations are not what the confirmation was made against."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This change was already made or the learner's organisations changed since you confirmed; "
+            "check the learner's page."
+        )
 
 
 @dataclass(frozen=True)
@@ -52,20 +67,45 @@ def check(job_role: str, started_on: date | None) -> tuple[str, date]:
     return role, started_on
 
 
-def _current(learner: User) -> dict[int, Membership]:
-    return {
-        m.organisation_id: m
-        for m in db.session.scalars(
-            select(Membership).where(Membership.user_id == learner.id, Membership.left_at.is_(None))
-        )
-    }
+def _memberships(learner: User) -> list[Membership]:
+    return list(db.session.scalars(select(Membership).where(Membership.user_id == learner.id)))
 
 
-def add(learner: User, to: Organisation, job_role: str, started_on: date | None, catalogue: Catalogue) -> Outcome:
-    """Make `learner` a member of `to` as well, from `started_on`, in `job_role` there."""
+def _state(memberships: list[Membership]) -> str:
+    # Every change adds a membership or ends one, so the rows (ended or not) are a version that
+    # never comes back: a move there and back again leaves two more rows than before.
+    parts = sorted(f"{m.id}{'' if m.left_at is None else '-'}" for m in memberships)
+    return hashlib.sha256(",".join(parts).encode()).hexdigest()[:16]
+
+
+def state_of(learner: User) -> str:
+    """The state of the learner's memberships, for a confirmation page to carry (`add`, `move`)."""
+    return _state(_memberships(learner))
+
+
+def _current(learner: User, confirmed: str | None) -> dict[int, Membership]:
+    """The learner's current memberships, by organisation; raises ChangedSince unless they are in the
+    state `confirmed` (when given). Call it after taking the learner's lock."""
+    memberships = _memberships(learner)
+    if confirmed is not None and confirmed != _state(memberships):
+        raise ChangedSince()
+    return {m.organisation_id: m for m in memberships if m.left_at is None}
+
+
+def add(
+    learner: User,
+    to: Organisation,
+    job_role: str,
+    started_on: date | None,
+    catalogue: Catalogue,
+    *,
+    confirmed: str | None = None,
+) -> Outcome:
+    """Make `learner` a member of `to` as well, from `started_on`, in `job_role` there. With `confirmed`
+    (the `state_of` the confirmation was shown against), ChangedSince if their memberships have changed since."""
     role, start = check(job_role, started_on)
     lock_learner(learner.id)
-    current = _current(learner)
+    current = _current(learner, confirmed)
     if to.id in current:
         return Outcome(current[to.id], changed=False)
     joined = Membership(user_id=learner.id, organisation_id=to.id, job_role=role, started_on=start, joined_at=utcnow())
@@ -84,8 +124,10 @@ def move(
     job_role: str,
     started_on: date | None,
     catalogue: Catalogue,
+    *,
+    confirmed: str | None = None,
 ) -> Outcome:
-    """End `learner`'s membership of `leaving` and make them a member of `to`.
+    """End `learner`'s membership of `leaving` and make them a member of `to` (with `confirmed`, as `add`).
 
     If `leaving` was their main organisation, `to` becomes it: their job role and start day are the
     new ones, and the plan agreed with the old organisation (its due date) is dropped, so the due date
@@ -94,7 +136,7 @@ def move(
     if leaving.id == to.id:
         raise MoveError("Choose an organisation other than the one they are leaving.")
     lock_learner(learner.id)
-    current = _current(learner)
+    current = _current(learner, confirmed)
     if leaving.id not in current:
         if to.id in current:  # the same move, done a moment ago
             return Outcome(current[to.id], changed=False)

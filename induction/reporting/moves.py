@@ -1,9 +1,12 @@
 """Moving a learner to another organisation, or adding them to one, after a confirmation that says
 what travels with them and what starts afresh. Managers act for learners in their scope, into
-organisations they manage; admins for anyone, into any organisation (from the admin pages too)."""
+organisations they manage; admins for anyone, into any organisation (from the admin pages too).
+A confirmation is used once: it carries the state of the learner's memberships it was shown against,
+and once they have changed (by it, or by anyone since) sending it again changes nothing (409)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -147,24 +150,37 @@ def organisations(learner_id: int) -> Any:
             to=to,
             job_role=role,
             started_on=started_on,
+            state=moves.state_of(person),
             travels=_travels(person, to, role, started_on),
             main_changes=leaving is not None and leaving.id == person.organisation_id,
         )
+    state = request.form.get("state", "")
+    if not STATE.fullmatch(state):  # not sent from the confirmation page
+        problem = "Confirm the change on its confirmation page: choose Continue, then confirm."
+        return _page(person, parts, form, 400, problem=problem)
     try:
-        return _change(person, leaving, to, role, started_on)
+        return _change(person, leaving, to, role, started_on, state)
+    except moves.ChangedSince as error:
+        db.session.rollback()
+        return _page(person, _parts(person), form, 409, problem=str(error))
     except moves.MoveError as error:
         db.session.rollback()
         return _page(person, _parts(person), form, 400, problem=str(error))
 
 
-def _change(person: User, leaving: Organisation | None, to: Organisation, role: str, started_on: date) -> Any:
+STATE = re.compile(r"[0-9a-f]{16}")  # moves.state_of
+
+
+def _change(
+    person: User, leaving: Organisation | None, to: Organisation, role: str, started_on: date, state: str
+) -> Any:
     def work() -> moves.Outcome:
         if leaving is None:
-            outcome = moves.add(person, to, role, started_on, catalogue())
+            outcome = moves.add(person, to, role, started_on, catalogue(), confirmed=state)
             if outcome.changed:
                 audit.record(current_user, Action.ADDED_TO_ORGANISATION, person, f"{to.name} as {role}")
         else:
-            outcome = moves.move(person, leaving, to, role, started_on, catalogue())
+            outcome = moves.move(person, leaving, to, role, started_on, catalogue(), confirmed=state)
             if outcome.changed:
                 audit.record(
                     current_user, Action.MOVED_ORGANISATION, person, f"from {leaving.name} to {to.name} as {role}"
