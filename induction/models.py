@@ -18,7 +18,7 @@ from induction.learning.periods import RefresherPeriod
 from induction.plans.models import InductionItem, InductionPlan, ItemProgress, Waiver
 from induction.privacy.models import AuditEntry
 from induction.reminders.models import ReminderSent
-from induction.reporting.models import CsvUpload
+from induction.reporting.models import CsvUpload, LearnerStatusSummary
 from induction.training.models import Booking, TrainingItem, TrainingSession
 from induction.xapi.models import (
     ActivityDefinition,
@@ -45,6 +45,7 @@ __all__ = [
     "InductionPlan",
     "ItemProgress",
     "LearnerStatus",
+    "LearnerStatusSummary",
     "LrsClient",
     "Membership",
     "ModuleProgress",
