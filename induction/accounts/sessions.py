@@ -3,6 +3,8 @@
 Flask-Login keeps the row's random id (not the user's id) in the session cookie and in the
 remember-me cookie. Deleting the row ends that sign-in at once, whatever copies of the
 cookies exist; each sign-in gets a new id, so remember-me cookies change at every sign-in.
+Every request that needs the signed-in person checks the sign-in with one query (`load_user`):
+the ORM `User` for most views, or, for views marked `reads_only`, a plain `SignedIn` row.
 Plain functions that flush but never commit, apart from `touch_seen`, which runs after
 the response is made.
 """
@@ -11,14 +13,17 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import contains_eager
 
-from induction.accounts.models import Organisation, User, UserSession
+from induction.accounts.models import Organisation, Role, User, UserSession
 from induction.clock import utcnow
 from induction.extensions import db
 
@@ -57,6 +62,42 @@ def _expired() -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The signed-in person as a plain row, for the pages that only read who they are (`reads_only`).
+
+    What Flask-Login and those pages' templates use, with no ORM object behind it: nothing here can
+    be changed or lazily loaded. A view that writes, or needs the organisation, gets the ORM `User`."""
+
+    id: int
+    uuid: str
+    name: str
+    email: str
+    role: Role
+    organisation_id: int | None
+    session_id: str
+
+    is_authenticated: ClassVar[bool] = True
+    is_active: ClassVar[bool] = True  # an account switched off has no live sign-in (`load_user`)
+    is_anonymous: ClassVar[bool] = False
+
+    def get_id(self) -> str:
+        return self.session_id
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def reads_only(view: View) -> View:
+    """Mark a view whose GET (and HEAD) only reads the signed-in person's own columns (`SignedIn`):
+    `current_user` is then a plain row from the sign-in check, with no ORM `User` to build."""
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
 # Built once: what the check needs of the sign-in, its user and their organisation, by the sign-in's id.
 _LOAD = (
     select(UserSession.id, UserSession.remember, UserSession.created_at, UserSession.last_seen_at, User)
@@ -65,25 +106,63 @@ _LOAD = (
     .options(contains_eager(User.organisation))
     .where(UserSession.id == bindparam("session_id"))
 )
+# The same check for `reads_only` views: plain columns, no ORM objects (run on the session's connection).
+_LOAD_ROW = (
+    select(
+        UserSession.remember,
+        UserSession.created_at,
+        UserSession.last_seen_at,
+        User.active,
+        User.id,
+        User.uuid,
+        User.name,
+        User.email,
+        User.role,
+        User.organisation_id,
+    )
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("session_id"))
+)
 
 
-def load_user(session_id: str) -> User | None:
-    """The user of a sign-in that is still live, for Flask-Login; None once it has ended."""
+def _reads_only() -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "reads_only", False))
+
+
+def load_user(session_id: str) -> User | SignedIn | None:
+    """The person of a sign-in that is still live, for Flask-Login; None once it has ended.
+
+    A `SignedIn` row for a `reads_only` view's GET, the ORM `User` (with their organisation) otherwise."""
+    if _reads_only():
+        row = db.session.connection().execute(_LOAD_ROW, {"session_id": session_id}).first()
+        if row is None or not _live(session_id, row.remember, row.created_at, row.last_seen_at, row.active):
+            return None
+        return SignedIn(row.id, row.uuid, row.name, row.email, row.role, row.organisation_id, session_id)
     # One query for the sign-in, the user and their organisation: the organisation lands in the
     # session's identity map, so `user.organisation` (in statements, on pages) costs no query.
     found = db.session.execute(_LOAD, {"session_id": session_id}).first()
     if found is None:
         return None
     session_id, remember, created_at, last_seen_at, user = found  # no object to build for the sign-in
+    if not _live(session_id, remember, created_at, last_seen_at, user.active):
+        return None
+    user.session_id = session_id
+    return user
+
+
+def _live(session_id: str, remember: bool, created_at: datetime, last_seen_at: datetime, active: bool) -> bool:
+    """Whether the sign-in is still live; if so, and its last use is due to be recorded, note it."""
     now = utcnow()
     over = (now - created_at > _remember_limit()) if remember else (now - last_seen_at > _idle_limit())
-    if over or not user.active:
-        return None
+    if over or not active:
+        return False
     if now - last_seen_at >= TOUCH_EVERY:
         g.touch_session = session_id
         session.modified = True  # the cookie's expiry moves on with the sign-in's
-    user.session_id = session_id
-    return user
+    return True
 
 
 def touch_seen() -> None:

@@ -27,6 +27,7 @@ from wtforms.validators import ValidationError
 
 from induction.accounts.decorators import role_required
 from induction.accounts.models import Role
+from induction.accounts.sessions import reads_only
 from induction.content import catalogue
 from induction.content.model import Module
 from induction.extensions import csrf, db, login_manager
@@ -102,6 +103,7 @@ def welcome() -> Any:
     return render_template("learning/welcome.html", page=page)
 
 
+@reads_only  # `current_user` is a plain row (accounts.sessions.SignedIn): this page reads only its id and role
 @login_required
 def module(slug: str) -> Any:
     found = _module_or_404(slug)
@@ -120,6 +122,7 @@ def module(slug: str) -> Any:
     )
 
 
+@reads_only  # as `module`
 @login_required
 def section(slug: str, section_id: str) -> Any:
     """Show a section; reading is recorded only by the POST of its "Next" button (`mark_read`)."""
@@ -206,11 +209,11 @@ def quiz(slug: str) -> Any:
     if request.method == "POST":
         # Without the session's token (e.g. signed in again in another tab) keep the answers rather than lose them.
         return _submit_quiz(module, quiz) if fresh else _keep_answers(slug)
-    passed = services.passed_attempt(current_user, module)
-    if passed is not None:
+    entry = services.enter_quiz(current_user, quiz, module)
+    if entry.passed is not None:
         flash("You have passed this quiz, so it does not open again. Here are your answers.", "info")
-        return redirect(url_for("learning.attempt", slug=slug, attempt_id=passed.id))
-    attempt = services.open_attempt(current_user, quiz, module)
+        return redirect(url_for("learning.attempt", slug=slug, attempt_id=entry.passed.id))
+    attempt = entry.attempt
     if attempt is None:
         db.session.commit()
         return render_template("learning/quiz_closed.html", module=module, quiz=quiz), 403
@@ -222,7 +225,7 @@ def quiz(slug: str) -> Any:
             flash("Your answers were kept while you signed in again. Check them, then submit.", "info")
         else:
             flash("The quiz changed while you were signed out, so your earlier answers no longer fit it.", "info")
-    used, allowed = services.attempt_counts(current_user.id, quiz)
+    used, allowed = entry.used, entry.allowed
     page = render_template(
         "learning/quiz.html",
         module=module,

@@ -1,0 +1,125 @@
+"""The learner's hot pages (issue 19): the section and module pages take the signed-in person as a
+plain row (`accounts.sessions.SignedIn`), and the sign-in is still checked on every request.
+
+Query counts are pinned in tests/test_query_counts.py; these tests hold what must not be lost
+on the way: a sign-out or a switched-off account ends the sign-in on these pages at once too,
+the pages show the same things to each role, and no ORM `User` is built for them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from induction.accounts.models import Role, User, UserSession
+from induction.clock import frozen, utcnow
+from induction.extensions import db
+
+from .test_sessions import DEAD, LIVE, REMEMBER, SESSION, browser, sign_in
+
+SECTION = "/modules/first-steps/hello"
+MODULE = "/modules/first-steps"
+
+
+def status_of(app: Flask, saved: dict[str, str], path: str) -> dict[str, int]:
+    """The page's status for a new browser holding each saved cookie alone."""
+    found = {}
+    for name in (SESSION, REMEMBER):
+        other = browser(app)
+        other.set_cookie(name, saved[name])
+        found[name] = other.get(path).status_code
+    return found
+
+
+@pytest.mark.parametrize("path", [SECTION, MODULE])
+def test_signing_out_ends_the_sign_in_on_the_reading_pages_at_once(app: Flask, make: Any, path: str) -> None:
+    learner = make.learner()
+    client = browser(app)
+    saved = sign_in(client, learner.email)
+    assert status_of(app, saved, path) == LIVE
+    db.session.execute(db.delete(UserSession).where(UserSession.user_id == learner.id))  # signed out elsewhere
+    db.session.commit()
+    assert status_of(app, saved, path) == DEAD
+    assert client.get(path).headers["Location"].startswith("/sign-in")
+
+
+def test_an_account_switched_off_is_refused_on_the_reading_pages_at_once(app: Flask, make: Any) -> None:
+    learner = make.learner()
+    saved = sign_in(browser(app), learner.email)
+    assert status_of(app, saved, SECTION) == LIVE
+    db.session.rollback()
+    learner.active = False
+    db.session.commit()
+    assert status_of(app, saved, SECTION) == DEAD
+    assert status_of(app, saved, MODULE) == DEAD
+
+
+def test_the_idle_timeout_holds_on_the_reading_pages(app: Flask, make: Any) -> None:
+    learner = make.learner()
+    client = browser(app)
+    sign_in(client, learner.email, remember=False)
+    assert client.get(SECTION).status_code == 200
+    with frozen(utcnow() + timedelta(minutes=62)):
+        assert client.get(SECTION).status_code == 302
+
+
+def test_reading_records_the_sign_ins_last_use(app: Flask, make: Any) -> None:
+    learner = make.learner()
+    client = browser(app)
+    sign_in(client, learner.email)
+    later = utcnow() + timedelta(minutes=5)
+    with frozen(later):
+        assert client.get(SECTION).status_code == 200
+    seen = db.session.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == learner.id))
+    assert seen == later
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (
+            Role.LEARNER,
+            ["Your induction", f'action="{SECTION}/read"', "Your plan", "data-offline-save"],
+            ["Statistics"],
+        ),
+        (Role.TRAINER, ["Statistics", 'rel="next"'], [f'action="{SECTION}/read"', "Your plan", "data-offline-save"]),
+    ],
+)
+def test_the_reading_pages_show_each_role_its_own_page(
+    app: Flask, make: Any, role: Role, shown: list[str], hidden: list[str]
+) -> None:
+    person = make.user(role, make.organisation() if role is Role.LEARNER else None, name="Robin Reader")
+    client = browser(app)
+    sign_in(client, person.email)
+    page = client.get(SECTION)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'data-user="{person.uuid}"' in html
+    assert 'name="csrf_token"' in html  # the sign-out form
+    for text in shown:
+        assert text in html
+    for text in hidden:
+        assert text not in html
+
+
+def test_no_orm_user_is_built_for_the_reading_pages(app: Flask, make: Any) -> None:
+    learner = make.learner()
+    client = browser(app)
+    sign_in(client, learner.email)
+    built: list[User] = []
+
+    def note(target: Any, _context: Any) -> None:
+        built.append(target)
+
+    db.event.listen(User, "load", note)
+    try:
+        assert client.get(SECTION).status_code == 200
+        assert client.get(MODULE).status_code == 200
+        assert built == []
+        assert client.get("/plan").status_code == 200  # a page that is not marked gets the ORM User
+        assert built
+    finally:
+        db.event.remove(User, "load", note)
