@@ -19,6 +19,7 @@ from induction.xapi.attachments import store as store_attachments
 from induction.xapi.formats import VERSION, XapiError
 from induction.xapi.http import caller, current, endpoint, json_response, no_content
 from induction.xapi.models import ActivityDefinition
+from induction.xapi.store import VOIDED
 
 READ = {"GET", "HEAD"}
 
@@ -43,7 +44,7 @@ def statements() -> Response:
         body, parts = xrequest.statements()
         batch = validation.statements(body)
         received = check_attachments(batch, parts, listed=isinstance(body, list))
-        ids = services.save(batch, caller())
+        ids = _save(batch)
         store_attachments(received)
         return json_response(ids, headers=_consistent_through())
     return _get(xrequest.params)
@@ -60,9 +61,21 @@ def _put(params: dict[str, str], body: Any, parts: list[Part]) -> Response:
     if "id" in body and body["id"].lower() != statement_id.lower():
         raise XapiError("the statement's id differs from the statementId parameter", "id")
     received = check_attachments([body], parts, listed=False)
-    services.save([{**body, "id": statement_id}], caller())
+    _save([{**body, "id": statement_id}])
     store_attachments(received)
     return no_content(_consistent_through())
+
+
+def _save(batch: list[dict[str, Any]]) -> list[str]:
+    """Store the batch (`services.save`). A limited client voids only statements it may read: services
+    checks that each is about one of its learners; here, that it is their part it may see (a shared
+    learner's sign-off by another organisation is not), or nothing of the batch is stored."""
+    who = caller()
+    within = query.in_scope(who)
+    targets = {s["object"]["id"].lower() for s in batch if s["verb"]["id"] == VOIDED}
+    if within is not None and targets and not who.read_only and query.readable(targets, within) < len(targets):
+        raise XapiError("these credentials may only void stored statements that they may read", "object", 403)
+    return services.save(batch, who)
 
 
 def _get(params: dict[str, str]) -> Response:

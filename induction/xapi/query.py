@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import ColumnElement, Row, Select, bindparam, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, tuple_, union_all
 
 from induction.accounts import scope
 from induction.extensions import db
@@ -281,6 +281,13 @@ def single(statement_id: str, *, voided: bool, within: ColumnElement[bool] | Non
     if within is not None:
         found = found.where(within)
     return db.session.execute(found).first()
+
+
+def readable(statement_ids: set[str], within: ColumnElement[bool]) -> int:
+    """How many of these statements (voided or not) `within` (`in_scope`) lets the caller read."""
+    S = StatementRecord.__table__
+    found = select(func.count()).select_from(S).where(S.c.id.in_(statement_ids), within)
+    return db.session.scalar(found) or 0
 
 
 def run(query: Query, within: ColumnElement[bool] | None = None) -> tuple[list[Any], str | None]:

@@ -132,3 +132,15 @@ def test_what_a_limited_client_posts_is_its_own_and_voids_of_what_it_sees_follow
     for limited in (shared.a, shared.b):
         assert void_id in _ids(limited)
         assert limited.get("/xapi/statements", {"voidedStatementId": shared.read}).status_code == 200
+
+
+def test_a_limited_client_cannot_void_another_organisations_sign_off(shared: Shared, api: Api) -> None:
+    jo = json.loads(_agent(shared.learner))
+    for target in (shared.b_sign_off, str(uuid.uuid4())):
+        void = {"actor": jo, "verb": {"id": xs.VOIDED}, "object": {"objectType": "StatementRef", "id": target}}
+        posted = shared.a.post("/xapi/statements", void)
+        put = shared.a.put("/xapi/statements", void, {"statementId": str(uuid.uuid4())})
+        for refused in (posted, put):
+            assert refused.status_code == 403 and refused.get_json()["field"] == "object"
+    assert shared.b.get("/xapi/statements", {"statementId": shared.b_sign_off}).status_code == 200
+    assert _ids(api, verb=xs.VOIDED) == set()
