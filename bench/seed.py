@@ -379,9 +379,37 @@ def add_learners(
         ).fetchone()
         if found is not None:  # the projection, as the app would compute it (the rest: inprocess.refresh_projections)
             written["learner_status"] = _copy(cursor, "learner_status", STATUS_COLUMNS, rows.status)
+            _check_summary(cursor)
         _reset_sequence(cursor, "users")
         cursor.execute("ANALYZE")  # as autovacuum would, before anyone reads the report
     return written
+
+
+SUMMARY_KEY = (
+    "organisation_id, status, "
+    "coalesce((extract(year FROM due_date) * 12 + extract(month FROM due_date) - 1)::integer, 999999), "
+    "coalesce((extract(year FROM next_expiry) * 12 + extract(month FROM next_expiry) - 1)::integer, 999999), "
+    "done_modules"
+)
+
+
+def _check_summary(cursor: psycopg.Cursor[Any]) -> None:
+    """The learner_status_summary the database triggers kept while COPY wrote learner_status must equal a
+    recount of learner_status (where the schema has it); raises if not."""
+    found = cursor.execute("SELECT to_regclass('learner_status_summary')").fetchone()
+    if found is None or found[0] is None:
+        return
+    recount = f"SELECT {SUMMARY_KEY}, count(*) FROM learner_status GROUP BY {SUMMARY_KEY}"  # noqa: S608
+    kept = (
+        "SELECT organisation_id, status, due_month, expiry_month, done_modules, learners::bigint "
+        "FROM learner_status_summary"
+    )
+    row = cursor.execute(
+        f"SELECT (SELECT count(*) FROM ({recount} EXCEPT ALL {kept}) AS missing)"  # noqa: S608
+        f" + (SELECT count(*) FROM ({kept} EXCEPT ALL {recount}) AS extra)"
+    ).fetchone()
+    if row is None or row[0]:
+        raise RuntimeError(f"learner_status_summary differs from a recount of learner_status ({row})")
 
 
 def analyze(database_url: str) -> None:
