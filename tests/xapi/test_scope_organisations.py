@@ -144,3 +144,12 @@ def test_a_limited_client_cannot_void_another_organisations_sign_off(shared: Sha
             assert refused.status_code == 403 and refused.get_json()["field"] == "object"
     assert shared.b.get("/xapi/statements", {"statementId": shared.b_sign_off}).status_code == 200
     assert _ids(api, verb=xs.VOIDED) == set()
+
+
+def test_another_organisations_voided_sign_off_is_not_there_either(shared: Shared, api: Api) -> None:
+    jo = json.loads(_agent(shared.learner))
+    void = {"actor": jo, "verb": {"id": xs.VOIDED}, "object": {"objectType": "StatementRef", "id": shared.b_sign_off}}
+    (void_id,) = api.post("/xapi/statements", void).get_json()
+    assert shared.a.get("/xapi/statements", {"voidedStatementId": shared.b_sign_off}).status_code == 404
+    assert shared.b.get("/xapi/statements", {"voidedStatementId": shared.b_sign_off}).status_code == 200
+    assert void_id in _ids(shared.b) and void_id not in _ids(shared.a)  # the void targets what A may not read
