@@ -31,6 +31,7 @@ from induction.rules import (
 from induction.rules import advance as advance_state
 from induction.xapi import statements as xs
 from induction.xapi.models import StatementRecord
+from induction.xapi.store import moment_of
 
 _KINDS = {xs.EXPERIENCED: Kind.READ, xs.PASSED: Kind.PASSED, xs.FAILED: Kind.FAILED, xs.WAIVED: Kind.WAIVED}
 
@@ -45,8 +46,17 @@ def spec_of(module: Module, local_periods: tuple[LocalPeriods, ...] = ()) -> Mod
 def event_of(row: StatementRecord, catalogue: Catalogue) -> LearningEvent | None:
     """The learning event a stored statement stands for, or None if the rules ignore it."""
     kind = _KINDS.get(row.verb_id)
-    path = xs.activity_path(row.object_id)
-    if kind is None or path is None:
+    if kind is None:
+        return None
+    revision = (json.loads(row.body).get("context") or {}).get("revision") or ""
+    return _event(kind, row.object_id, revision, row.timestamp, row.registration, catalogue)
+
+
+def _event(
+    kind: Kind, object_id: str, revision: str, at: datetime, registration: str | None, catalogue: Catalogue
+) -> LearningEvent | None:
+    path = xs.activity_path(object_id)
+    if path is None:
         return None
     parts = path.split("/")
     section = None
@@ -61,12 +71,33 @@ def event_of(row: StatementRecord, catalogue: Catalogue) -> LearningEvent | None
         module_slug = module.slug
     else:
         return None
-    revision = (json.loads(row.body).get("context") or {}).get("revision") or ""
     try:
         major = int(revision.split(".", 1)[0])
     except ValueError:
         return None
-    return LearningEvent(kind, module_slug, row.timestamp, major, section, row.registration)
+    return LearningEvent(kind, module_slug, at, major, section, registration)
+
+
+def events_in(batch: xs.Batch, catalogue: Catalogue) -> dict[int, list[LearningEvent]] | None:
+    """The learning events of the statements waiting in `batch`, per learner, oldest first: what
+    `event_of` reads from them once stored (the same timestamp, to the column's precision), without
+    reading them back. None if one of them voids another, which only a replay can undo."""
+    found: dict[int, list[tuple[datetime, int, LearningEvent]]] = {}
+    for position, item in enumerate(batch.items):
+        data = item.data
+        verb = data["verb"]["id"]
+        if verb == xs.VOIDED:
+            return None
+        kind = _KINDS.get(verb)
+        obj = data["object"]
+        if kind is None or item.user_id is None or obj.get("objectType", "Activity") != "Activity":
+            continue
+        context = data.get("context") or {}
+        at = moment_of(data["timestamp"])
+        event = _event(kind, obj["id"], context.get("revision") or "", at, context.get("registration"), catalogue)
+        if event is not None:
+            found.setdefault(item.user_id, []).append((at, position, event))
+    return {user_id: [e for _, _, e in sorted(events)] for user_id, events in found.items()}
 
 
 def events_for(user_id: int, catalogue: Catalogue) -> list[LearningEvent]:
@@ -135,27 +166,6 @@ def _keep(rows: dict[str, ModuleProgress], slug: str, row: ModuleProgress | None
         rows.pop(slug, None)
     else:
         rows[slug] = row
-
-
-def new_events(seqs: Iterable[int], catalogue: Catalogue) -> dict[int, list[LearningEvent]] | None:
-    """The learning events among the statements just stored (by their `seq`), per learner, oldest
-    first; None if one of them voids another, which only a replay can undo. One query."""
-    wanted = list(seqs)
-    found: dict[int, list[LearningEvent]] = {}
-    if not wanted:
-        return found
-    records = db.session.scalars(
-        select(StatementRecord)
-        .where(StatementRecord.seq.in_(wanted))
-        .order_by(StatementRecord.timestamp, StatementRecord.seq)
-    )
-    for record in records:
-        if record.verb_id == xs.VOIDED:
-            return None
-        event = None if record.voided or record.user_id is None else event_of(record, catalogue)
-        if event is not None:
-            found.setdefault(record.user_id, []).append(event)  # type: ignore[arg-type]
-    return found
 
 
 def advance(
@@ -227,6 +237,28 @@ def progress_rows(user_id: int) -> dict[str, ModuleProgress]:
     return {r.module_slug: r for r in rows}
 
 
+def remember_rows(user_id: int, rows: dict[str, ModuleProgress]) -> dict[str, ModuleProgress]:
+    """Keep the learner's progress `rows`, read after their lock (`database.lock_learner`), for the
+    rest of this transaction: settling the change reads them from here (`rows_after_lock`) instead
+    of asking the database again. Only settling writes the rows, and it keeps this dict in step."""
+    db.session.info["progress_rows"] = (db.session().get_transaction(), user_id, rows)
+    return rows
+
+
+def rows_after_lock(user_id: int) -> dict[str, ModuleProgress]:
+    """The learner's progress rows: those remembered in this transaction (`remember_rows`), or read now."""
+    remembered = db.session.info.get("progress_rows")
+    transaction = db.session().get_transaction()
+    if remembered is not None and transaction is not None and remembered[:2] == (transaction, user_id):
+        return remembered[2]  # type: ignore[no-any-return]
+    return progress_rows(user_id)
+
+
+def forget_rows() -> None:
+    """Drop the remembered rows (a rebuild deletes them)."""
+    db.session.info.pop("progress_rows", None)
+
+
 _SECTION_PROGRESS = select(ModuleProgress.read_sections, ModuleProgress.passed).where(
     ModuleProgress.user_id == bindparam("user_id"), ModuleProgress.module_slug == bindparam("slug")
 )
@@ -256,6 +288,7 @@ def status_of(row: ModuleProgress | None, now: datetime | None = None) -> Status
 def rebuild(users: Iterable[int], catalogue: Catalogue, now: datetime | None = None) -> int:
     """Throw away and recompute every projection of these learners; returns how many."""
     count = 0
+    forget_rows()
     for user_id in users:
         db.session.execute(delete(ModuleProgress).where(ModuleProgress.user_id == user_id))
         refresh(user_id, catalogue, now)

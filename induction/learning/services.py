@@ -49,7 +49,7 @@ def open_section(
     lock_learner(user.id)  # first, so that what is read next is what the last change left
     if statement_id is not None and _same_read_stored(statement_id, user, object_path):
         return False
-    rows = progress.progress_rows(user.id)
+    rows = progress.remember_rows(user.id, progress.progress_rows(user.id))  # settling reads them from here
     registration = progress.registration_for(user, module, now, rows)
     row = rows.get(module.slug)
     if row is not None and row.registration == registration and section.id in progress.read_sections(row):
@@ -65,8 +65,9 @@ def open_section(
     data = xs.build(user, event, now)
     if statement_id is not None:
         data["id"] = statement_id
-    stored = xs.store(data, user.id, xs.actor_key_for_uuid(user.uuid))
-    signals.announce([user], catalogue, now, seqs=[stored.seq])  # settles progress in this transaction
+    batch = xs.Batch()
+    batch.add_data(data, user.id, xs.actor_key_for_uuid(user.uuid))
+    signals.announce([user], catalogue, now, batch=batch)  # settles progress, then stores the batch
     return True
 
 
@@ -136,21 +137,22 @@ def attempts_allowed(user_id: int, quiz: Quiz) -> int:
     return quiz.max_attempts + (allowance.extra if allowance else 0)
 
 
-def _attempt_columns(user_id: int, quiz: Quiz) -> tuple[Any, Any]:
+def _attempt_columns(user_id: Any, quiz: Quiz, quiz_slug: Any = None) -> tuple[Any, Any]:
     """Scalar subqueries: the attempts used at `quiz`, and the extra attempts allowed (0 if none)."""
+    slug = quiz.slug if quiz_slug is None else quiz_slug
     used = (
         select(func.count())
         .select_from(QuizAttempt)
         .where(
             QuizAttempt.user_id == user_id,
-            QuizAttempt.quiz_slug == quiz.slug,
+            QuizAttempt.quiz_slug == slug,
             QuizAttempt.submitted_at.is_not(None),
         )
         .scalar_subquery()
     )
     extra = (
         select(AttemptAllowance.extra)
-        .where(AttemptAllowance.user_id == user_id, AttemptAllowance.quiz_slug == quiz.slug)
+        .where(AttemptAllowance.user_id == user_id, AttemptAllowance.quiz_slug == slug)
         .scalar_subquery()
     )
     return used, func.coalesce(extra, 0)
@@ -203,12 +205,58 @@ def passed_attempt(user: User, module: Module, now: datetime | None = None) -> Q
     Once passed, the quiz does not open again until the cycle ends (a refresher falls due, or a
     new major version asks for review); the learner can review that attempt's answers."""
     row = db.session.get(ModuleProgress, (user.id, module.slug))
-    if row is None or not row.passed or row.outdated or progress.status_of(row, now) is Status.EXPIRED:
-        return None
+    return _passing_attempt(user.id, module) if _passed_in_cycle(row, now) else None
+
+
+@dataclass(frozen=True)
+class QuizEntry:
+    """What opening a quiz page finds: the attempt passed in this cycle (the quiz does not open
+    again), else the open attempt (None when none are left), and the attempts used and allowed."""
+
+    passed: QuizAttempt | None
+    attempt: QuizAttempt | None
+    used: int
+    allowed: int
+
+
+def enter_quiz(user: User, quiz: Quiz, module: Module, now: datetime | None = None) -> QuizEntry:
+    """The quiz page's state in one query, opening an attempt (one more, under the learner's lock)
+    when there is no open one at the module's current revision and attempts are left."""
+    user_id = user.id  # read before any lock, which may expire it
+    attempt, row, used, extra = db.session.execute(
+        _entry_query(quiz, module), {"user_id": user_id, "quiz_slug": quiz.slug, "module_slug": module.slug}
+    ).one()
+    if _passed_in_cycle(row, now):
+        return QuizEntry(_passing_attempt(user_id, module), None, 0, 0)
+    if attempt is not None and attempt.module_revision == module.revision:
+        return QuizEntry(None, attempt, int(used or 0), quiz.max_attempts + int(extra or 0))
+    attempt, used_count, allowed = _open_new_attempt(user, user_id, quiz, module, now)
+    return QuizEntry(None, attempt, used_count, allowed)
+
+
+def _entry_query(quiz: Quiz, module: Module) -> Select[Any]:
+    used, extra = _attempt_columns(bindparam("user_id"), quiz, bindparam("quiz_slug"))
+    return (
+        select(QuizAttempt, ModuleProgress, used, extra)
+        .select_from(User)
+        .outerjoin(QuizAttempt, _open_attempt_of(quiz))
+        .outerjoin(
+            ModuleProgress,
+            (ModuleProgress.user_id == User.id) & (ModuleProgress.module_slug == bindparam("module_slug")),
+        )
+        .where(User.id == bindparam("user_id"))
+    )
+
+
+def _passed_in_cycle(row: ModuleProgress | None, now: datetime | None) -> bool:
+    return not (row is None or not row.passed or row.outdated or progress.status_of(row, now) is Status.EXPIRED)
+
+
+def _passing_attempt(user_id: int, module: Module) -> QuizAttempt | None:
     return db.session.scalar(
         select(QuizAttempt)
         .where(
-            QuizAttempt.user_id == user.id,
+            QuizAttempt.user_id == user_id,
             QuizAttempt.quiz_slug == module.quiz_slug,
             QuizAttempt.passed.is_(True),
         )
@@ -225,7 +273,14 @@ def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = 
     attempt = _open_attempt(user, quiz)
     if attempt is not None and attempt.module_revision == module.revision:
         return attempt
-    user_id = user.id  # read before the lock, which may expire it
+    return _open_new_attempt(user, user.id, quiz, module, now)[0]
+
+
+def _open_new_attempt(
+    user: User, user_id: int, quiz: Quiz, module: Module, now: datetime | None
+) -> tuple[QuizAttempt | None, int, int]:
+    """Under the learner's lock: their open attempt at the current revision, or a new one (None if
+    none are left), with the attempts used and allowed."""
     lock_learner(user_id)
     used, extra = _attempt_columns(user_id, quiz)
     attempt, row, used_count, extra_count = db.session.execute(  # what opening one depends on, in one query
@@ -235,13 +290,15 @@ def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = 
         .outerjoin(ModuleProgress, (ModuleProgress.user_id == User.id) & (ModuleProgress.module_slug == module.slug))
         .where(User.id == user_id)
     ).one()
+    allowed = quiz.max_attempts + int(extra_count or 0)
+    used_count = int(used_count or 0)
     if attempt is not None:
         if attempt.module_revision == module.revision:
-            return attempt
+            return attempt, used_count, allowed
         db.session.delete(attempt)  # drawn from an older revision of the module: draw again
         db.session.flush()
-    if int(used_count or 0) >= quiz.max_attempts + int(extra_count or 0):
-        return None
+    if used_count >= allowed:
+        return None, used_count, allowed
     attempt = QuizAttempt(
         user_id=user_id,
         quiz_slug=quiz.slug,
@@ -252,7 +309,7 @@ def open_attempt(user: User, quiz: Quiz, module: Module, now: datetime | None = 
     )
     db.session.add(attempt)
     db.session.flush()
-    return attempt
+    return attempt, used_count, allowed
 
 
 def _open_attempt_of(quiz: Quiz) -> Any:
@@ -320,10 +377,11 @@ def submit(
     if missing:
         raise QuizFormError(missing)
     now = now or utcnow()
-    lock_learner(user.id)
+    attempt_id, user_id = attempt.id, user.id  # read before the lock, which may expire them
+    lock_learner(user_id)
+    used, allowed = _after_lock(user_id, quiz, attempt_id)
     if attempt.submitted_at is not None:
         raise AlreadySubmitted("this attempt was submitted already")
-    used, allowed = attempt_counts(user.id, quiz)
     if used >= allowed:
         raise NoAttemptsLeft("every allowed attempt has been used")
     keys = {d.question.id: d.question.correct_ids for d in drawn}
@@ -356,12 +414,30 @@ def submit(
             duration=now - attempt.started_at,
         )
     )
-    stored = xs.record_many(user, events, now)  # one batch, whatever the number of questions
+    batch = xs.Batch()
+    batch.add(user, events, now)  # stored as one batch, whatever the number of questions
     attempt.submitted_at = now
     attempt.responses = json.dumps({k: sorted(v) for k, v in valid.items()})
     attempt.score_raw, attempt.score_max, attempt.passed = result.raw, result.max, result.passed
-    issued = signals.announce([user], catalogue, now, seqs=[s.seq for s in stored])  # settles progress here
+    # settles progress, adds the `completed` statement the submit earns, then stores the batch
+    issued = signals.announce([user], catalogue, now, batch=batch)
     return Outcome(attempt, result, certificate_issued=any(c is not None for c in issued))
+
+
+def _after_lock(user_id: int, quiz: Quiz, attempt_id: int) -> tuple[int, int]:
+    """After the learner's lock, in one query: the attempt read again (another request may have
+    submitted it meanwhile), the attempts used and allowed, and the learner's progress rows, kept
+    for settling the submit (`progress.remember_rows`)."""
+    used, extra = _attempt_columns(user_id, quiz)
+    found = db.session.execute(
+        select(ModuleProgress, QuizAttempt, used, extra)
+        .select_from(User)
+        .outerjoin(QuizAttempt, QuizAttempt.id == attempt_id)
+        .outerjoin(ModuleProgress, ModuleProgress.user_id == User.id)
+        .where(User.id == user_id)
+    ).all()
+    progress.remember_rows(user_id, {row.module_slug: row for row, *_ in found if row is not None})
+    return int(found[0][2] or 0), quiz.max_attempts + int(found[0][3] or 0)
 
 
 def attempt_answers(attempt: QuizAttempt) -> dict[str, list[str]]:

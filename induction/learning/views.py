@@ -209,11 +209,11 @@ def quiz(slug: str) -> Any:
     if request.method == "POST":
         # Without the session's token (e.g. signed in again in another tab) keep the answers rather than lose them.
         return _submit_quiz(module, quiz) if fresh else _keep_answers(slug)
-    passed = services.passed_attempt(current_user, module)
-    if passed is not None:
+    entry = services.enter_quiz(current_user, quiz, module)
+    if entry.passed is not None:
         flash("You have passed this quiz, so it does not open again. Here are your answers.", "info")
-        return redirect(url_for("learning.attempt", slug=slug, attempt_id=passed.id))
-    attempt = services.open_attempt(current_user, quiz, module)
+        return redirect(url_for("learning.attempt", slug=slug, attempt_id=entry.passed.id))
+    attempt = entry.attempt
     if attempt is None:
         db.session.commit()
         return render_template("learning/quiz_closed.html", module=module, quiz=quiz), 403
@@ -225,7 +225,7 @@ def quiz(slug: str) -> Any:
             flash("Your answers were kept while you signed in again. Check them, then submit.", "info")
         else:
             flash("The quiz changed while you were signed out, so your earlier answers no longer fit it.", "info")
-    used, allowed = services.attempt_counts(current_user.id, quiz)
+    used, allowed = entry.used, entry.allowed
     page = render_template(
         "learning/quiz.html",
         module=module,

@@ -8,7 +8,7 @@ changes call `settle` directly."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,47 +36,54 @@ def settle(
     now: datetime | None = None,
     items_before: bool | None = None,
     events: list[LearningEvent] | None = None,
+    batch: xs.Batch | None = None,
 ) -> Certificate | None:
     """Bring the learner's progress up to date after an event; record what it completes.
 
-    Call it after the event's statements are stored (and their voids applied), with the learner
-    locked: the states before the event are the stored projection, which only this function
-    changes. `events` are the learning events of the statements just stored, when the caller
-    knows them: they are applied to the stored states (`progress.advance`), the same result as a
-    replay of every statement, which is what happens without them or when they cannot simply be
-    applied (a void, an event older than the last one, a new refresher cycle; see
-    `rules.advance`). `items_before` says whether the organisation and role items were all
-    signed off before the event (by default: as they are now). Returns the certificate if this
-    event completed the whole induction, or changed when a completed induction expires
-    (a refresher done early, a module waived after it was completed): the certificate
-    always states the expiry the rules give.
+    Call it after the event's statements are stored (and their voids applied), or with them
+    waiting in `batch`, with the learner locked: the states before the event are the stored
+    projection, which only this function changes. `events` are the learning events of the
+    statements just made, when the caller knows them: they are applied to the stored states
+    (`progress.advance`), the same result as a replay of every statement, which is what happens
+    without them or when they cannot simply be applied (a void, an event older than the last one,
+    a new refresher cycle; see `rules.advance`; a waiting batch is stored first, so the replay
+    reads it). A `completed` statement goes into `batch` when there is one, to be stored with the
+    event's own. `items_before` says whether the organisation and role items were all signed off
+    before the event (by default: as they are now). Returns the certificate if this event
+    completed the whole induction, or changed when a completed induction expires (a refresher
+    done early, a module waived after it was completed): the certificate always states the expiry
+    the rules give.
     """
     moment = now or clock.utcnow()
-    rows = progress.progress_rows(user.id)  # one query for the states before and after
+    rows = progress.rows_after_lock(user.id)  # one query for the states before and after, or none
     before = progress.current_states(user.id, catalogue, moment, rows=rows)
     after = progress.advance(user, catalogue, events, rows, moment) if events is not None else None
     replayed = after is None
     if after is None:
+        if batch is not None:
+            batch.store()  # the replay reads every statement, these included
         after = progress.refresh(user.id, catalogue, moment, rows=rows)
     for module in catalogue.modules:
         old, new = before.get(module.slug), after[module.slug]
         if new.status is Status.COMPLETED and (old is None or old.completed_at != new.completed_at):
-            xs.record(
-                user,
-                xs.Event(
-                    xs.COMPLETED,
-                    f"modules/{module.slug}",
-                    module.title,
-                    registration=new.registration,
-                    revision=module.revision,
-                    success=True,
-                ),
-                moment,
+            completed = xs.Event(
+                xs.COMPLETED,
+                f"modules/{module.slug}",
+                module.title,
+                registration=new.registration,
+                revision=module.revision,
+                success=True,
             )
+            if batch is not None:
+                batch.add(user, [completed], moment)
+            else:
+                xs.record(user, completed, moment)
     if replayed or not _refresh_modules_in_status(user, catalogue, rows):
         learner_status.refresh([user], catalogue)
     if not all(s.status in DONE for s in after.values()):
         return None  # the induction is not completed, whatever the items say
+    if batch is not None:
+        batch.store()  # the event's statements before the `satisfied` one
     items_after = items_done(user)
     items_before = items_after if items_before is None else items_before
     if induction_status(after.values(), items_after) is not Status.COMPLETED:
@@ -130,19 +137,19 @@ def on_statements_stored(
     learners: Sequence[User],
     catalogue: Catalogue,
     now: datetime,
-    seqs: Collection[int] | None = None,
+    batch: xs.Batch | None = None,
     **_: Any,
 ) -> Certificate | None:
-    """Settle each learner the stored statements are about, in the order given; returns the
-    certificate the change issued, if any (the last one, when several learners got one). With the
-    `seqs` of the statements stored, their events are applied to the stored states (one query to
-    read them back); without them, or when they void something, each learner's statements are
-    replayed."""
-    new = progress.new_events(seqs, catalogue) if seqs is not None else None
+    """Settle each learner the statements are about, in the order given; returns the certificate
+    the change issued, if any (the last one, when several learners got one). With the `batch` of
+    statements waiting to be stored, their events are applied to the stored states, read from the
+    statements themselves; without one, or when they void something, each learner's statements
+    are replayed."""
+    new = progress.events_in(batch, catalogue) if batch is not None else None
     issued = None
     for learner in learners:
         events = None if new is None else new.get(learner.id, [])
-        issued = settle(learner, catalogue, now, events=events) or issued
+        issued = settle(learner, catalogue, now, events=events, batch=batch) or issued
     return issued
 
 

@@ -174,11 +174,37 @@ def record(user: User, event: Event, at: datetime | None = None) -> lrs_store.St
 def record_many(user: User, events: list[Event], at: datetime | None = None) -> list[lrs_store.Stored]:
     """Build and store the statements for `events` as one batch (one INSERT of the statements and
     one of their links, whatever their number), in order; the caller's transaction commits them."""
-    stored = utcnow()
-    key = actor_key_for_uuid(user.uuid)
-    return lrs_store.store_many(
-        [lrs_store.Prepared(lrs_store.prepare(build(user, e, at), None, stored), user.id, key) for e in events]
-    )
+    batch = Batch()
+    batch.add(user, events, at)
+    return batch.store()
+
+
+class Batch:
+    """Statements waiting to be stored together: a change's own, then what settling it adds (a
+    `completed` statement), so that they all go in as one INSERT of statements and one of links.
+
+    Each statement gets its id and its `stored` time when it is added."""
+
+    def __init__(self) -> None:
+        self.items: list[lrs_store.Prepared] = []
+
+    def add(self, user: User, events: list[Event], at: datetime | None = None) -> list[str]:
+        """Build the statements for `events` (stored at one moment); returns their ids."""
+        stored = utcnow()
+        key = actor_key_for_uuid(user.uuid)
+        added = [lrs_store.Prepared(lrs_store.prepare(build(user, e, at), None, stored), user.id, key) for e in events]
+        self.items += added
+        return [item.data["id"] for item in added]
+
+    def add_data(self, data: dict[str, Any], user_id: int | None, actor_key: str) -> str:
+        """Add a statement already built (`build`); returns its id."""
+        self.items.append(lrs_store.Prepared(lrs_store.prepare(data, None, utcnow()), user_id, actor_key))
+        return str(self.items[-1].data["id"])
+
+    def store(self) -> list[lrs_store.Stored]:
+        """Store what is waiting (flushed, not committed), in the order added; the batch is then empty."""
+        items, self.items = self.items, []
+        return lrs_store.store_many(items)
 
 
 def mark_voided(statement_id: str) -> None:

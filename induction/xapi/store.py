@@ -14,8 +14,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from flask import current_app, has_app_context
+from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from induction.clock import utcnow
 from induction.extensions import db
@@ -155,33 +157,165 @@ def merge_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
 _A = ActivityDefinition.__table__
 _DEFINITIONS = select(_A.c.key, _A.c.definition).where(_A.c.key.in_(bindparam("keys", expanding=True)))
 _REDEFINE = update(_A).where(_A.c.key == bindparam("b_key")).values(definition=bindparam("b_definition"))
+_KNOWN_LIMIT = 10_000  # activities remembered per process; past it the memory starts again
+
+
+def _known() -> dict[str, dict[str, Any]]:
+    """The canonical definitions this process has seen committed, by activity key (per app)."""
+    known: dict[str, dict[str, Any]] = current_app.extensions.setdefault("induction.xapi.activities", {})
+    if len(known) > _KNOWN_LIMIT:
+        known.clear()
+    return known
 
 
 def update_activities(statements: Iterable[dict[str, Any]]) -> None:
-    """Keep the canonical definition of every activity the statements mention: one read, then one
-    INSERT of the new activities and one UPDATE of the changed definitions, if any."""
+    """Keep the canonical definition of every activity the statements mention (see `_to_write`):
+    one INSERT … ON CONFLICT of the definitions made only of language maps, merged in SQL; for the
+    others, one INSERT of the new ones, then one read of those already stored and one UPDATE of
+    those that changed."""
+    plain, rich = _to_write(statements)
+    if plain:
+        connection = db.session.connection()
+        dialect = connection.dialect
+        head, conflict = _upsert_plain(dialect)
+        if dialect.name == "postgresql":
+            connection.exec_driver_sql(f"{head} {_UNNEST_ACTIVITIES} {conflict}", _columns(plain))
+        else:
+            one = "(?, ?, ?)" if dialect.paramstyle == "qmark" else "(%s, %s, %s)"
+            for start in range(0, len(plain), _ROWS_PER_INSERT):
+                chunk = plain[start : start + _ROWS_PER_INSERT]
+                values = tuple(value for row in _rows(chunk) for value in row)
+                connection.exec_driver_sql(f"{head} VALUES {', '.join([one] * len(chunk))} {conflict}", values)
+        _note(plain)
+    _write_rich(rich)
+
+
+_PlainRow = tuple[str, str, dict[str, Any]]
+
+
+def _to_write(statements: Iterable[dict[str, Any]]) -> tuple[list[_PlainRow], dict[str, tuple[str, dict[str, Any]]]]:
+    """The activity definitions the statements bring that the store may not hold yet: those made
+    only of language maps (name, description: the platform's own) as (key, IRI, definition) rows
+    sorted by key, and the others by key.
+
+    An activity whose statements define nothing needs no row: the Activities resource and the
+    canonical format answer the same for it whether or not a row with an empty definition exists.
+    One whose stored definition this process has seen committed (`_known`), and which these
+    statements would not change, needs no query: the platform's activities after their first
+    statement in the process."""
     wanted: dict[str, tuple[str, dict[str, Any]]] = {}
     for statement in statements:
         for iri, definition in _definitions(statement):
             key = formats.short_key(iri)
             previous = wanted.get(key, (iri, {}))[1]
             wanted[key] = (iri, merge_definition(previous, definition))
-    if not wanted:
+    known = _known()
+    plain: list[_PlainRow] = []
+    rich: dict[str, tuple[str, dict[str, Any]]] = {}
+    for key, (iri, definition) in sorted(wanted.items()):
+        if not definition or (key in known and merge_definition(known[key], definition) == known[key]):
+            continue
+        if _language_maps_only(definition):
+            plain.append((key, iri, definition))
+        else:
+            rich[key] = (iri, definition)
+    return plain, rich
+
+
+def _language_maps_only(definition: dict[str, Any]) -> bool:
+    """True when merging the definition is merging language maps: JSON Merge Patch (RFC 7396) then
+    gives what `merge_definition` gives, so the database can merge it."""
+    return all(
+        key in ("name", "description")
+        and isinstance(value, dict)
+        and value
+        and all(isinstance(text, str) for text in value.values())
+        for key, value in definition.items()
+    )
+
+
+_UNNEST_ACTIVITIES = "SELECT * FROM unnest(%b::VARCHAR(300)[], %b::TEXT[], %b::TEXT[])"
+
+
+@lru_cache(maxsize=4)
+def _upsert_plain(dialect: Any) -> tuple[str, str]:
+    """An INSERT that merges new language maps into a stored definition, writing the row only when
+    that changes it: its head, and its ON CONFLICT clause (the rows go between: `VALUES` on SQLite,
+    `_UNNEST_ACTIVITIES` on PostgreSQL). Rows come sorted by key, so two requests lock them in the
+    same order."""
+    quote = dialect.identifier_preparer.quote
+    table, key = quote(_A.name), quote("key")
+    if dialect.name == "postgresql":
+        old, new = f"{table}.definition::jsonb", "excluded.definition::jsonb"
+        maps = ", ".join(
+            f"'{name}', CASE WHEN jsonb_typeof({old} -> '{name}') = 'object' AND {new} -> '{name}' IS NOT NULL "
+            f"THEN ({old} -> '{name}') || ({new} -> '{name}') END"
+            for name in ("name", "description")
+        )
+        merged = f"({old} || {new} || jsonb_strip_nulls(jsonb_build_object({maps})))"
+        update = f"SET definition = {merged}::text WHERE {merged} <> {old}"
+    else:
+        merged = f"json_patch({table}.definition, excluded.definition)"
+        update = f"SET definition = {merged} WHERE {merged} <> {table}.definition"
+    return f"INSERT INTO {table} ({key}, iri, definition)", f"ON CONFLICT ({key}) DO UPDATE {update}"
+
+
+def _rows(plain: list[_PlainRow]) -> list[tuple[str, str, str]]:
+    return [(key, iri, formats.dumps(definition)) for key, iri, definition in plain]
+
+
+def _columns(plain: list[_PlainRow]) -> tuple[list[str], ...]:
+    return tuple(list(column) for column in zip(*_rows(plain), strict=True))
+
+
+def _write_rich(rich: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    """Store the other definitions: one INSERT of the new ones (a row another request has just
+    added is left as it is), then one read of those already stored and one UPDATE of the changed."""
+    if not rich:
         return
-    stored: dict[str, str] = dict(db.session.execute(_DEFINITIONS, {"keys": list(wanted)}).all())  # type: ignore[arg-type]
-    added, changed = [], []
-    for key, (iri, definition) in wanted.items():
-        old = stored.get(key)
-        if old is None:
-            added.append({"key": key, "iri": iri, "definition": formats.dumps(definition)})
-        elif definition:
-            text = formats.dumps(merge_definition(json.loads(old), definition))
+    settled: dict[str, dict[str, Any]] = {}
+    new = [{"key": key, "iri": iri, "definition": formats.dumps(d)} for key, (iri, d) in rich.items()]
+    inserted = set(db.session.scalars(_insert_new(db.session.connection().dialect.name).values(new)))
+    settled.update((key, rich[key][1]) for key in inserted)
+    rest = [key for key in rich if key not in inserted]
+    if rest:
+        stored: dict[str, str] = dict(db.session.execute(_DEFINITIONS, {"keys": rest}).all())  # type: ignore[arg-type]
+        changed = []
+        for key in rest:
+            old = stored[key]
+            merged = merge_definition(json.loads(old), rich[key][1])
+            settled[key] = merged
+            text = formats.dumps(merged)
             if text != old:
                 changed.append({"b_key": key, "b_definition": text})
-    if added:
-        db.session.execute(insert(_A), added)
-    if changed:
-        db.session.execute(_REDEFINE, changed)
+        if changed:
+            db.session.execute(_REDEFINE, changed)
+    _note([(key, "", definition) for key, definition in settled.items()])
+
+
+def _note(rows: list[_PlainRow]) -> None:
+    """Remember, once the transaction commits (`_remember_committed`), that the store holds these
+    definitions (or definitions that merging these would not change)."""
+    pending = db.session.info.setdefault("activities_written", {})
+    pending.update((key, definition) for key, _, definition in rows)
+
+
+def _insert_new(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING key: the keys of the rows it added."""
+    statement = postgresql.insert(_A) if dialect == "postgresql" else sqlite.insert(_A)
+    return statement.on_conflict_do_nothing(index_elements=[_A.c.key]).returning(_A.c.key)
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed(session: Session) -> None:
+    written = session.info.pop("activities_written", None)
+    if written and has_app_context():
+        _known().update(written)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop("activities_written", None)
 
 
 @dataclass(frozen=True)
@@ -268,12 +402,60 @@ def _insert_rows(table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...
     return returned
 
 
+@lru_cache(maxsize=8)
+def _with_links_plan(dialect: Any, activities: bool) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL's statements, their links and (with `activities`) the activity definitions made
+    of language maps, in one statement: the links' rows name their statement by id, joined to the
+    statements' RETURNING in a data-modifying WITH (each runs whatever the outer SELECT reads);
+    the outer SELECT returns each statement's id and seq."""
+    head, tail, processors = _insert_plan(StatementRecord.__table__, _STATEMENT_COLUMNS, dialect, "id, seq")
+    links_table = StatementLink.__table__
+    quote = dialect.identifier_preparer.quote
+    types = [
+        StatementRecord.__table__.c.id.type.compile(dialect),
+        links_table.c.kind.type.compile(dialect),
+        links_table.c.value.type.compile(dialect),
+    ]
+    text = (
+        f"WITH s AS ({head}{tail}), l AS (INSERT INTO {quote(links_table.name)} (statement_seq, kind, value) "  # noqa: S608
+        f"SELECT s.seq, n.kind, n.value FROM unnest(%b::{types[0]}[], %b::{types[1]}[], %b::{types[2]}[]) "
+        "WITH ORDINALITY AS n(statement_id, kind, value, position) JOIN s ON s.id = n.statement_id "
+        "ORDER BY n.position)"
+    )
+    if activities:
+        upsert, conflict = _upsert_plain(dialect)
+        text += f", a AS ({upsert} {_UNNEST_ACTIVITIES} {conflict})"
+    return text + " SELECT id, seq FROM s", processors  # noqa: S608 (names from the metadata; values bound)
+
+
+def _insert_with_links(
+    rows: list[tuple[Any, ...]], found: list[tuple[str, str, str]], plain: list[_PlainRow]
+) -> list[Any]:
+    """INSERT the statements, their links (statement id, kind, value) and the `plain` activity
+    definitions in one round trip (PostgreSQL)."""
+    connection = db.session.connection()
+    text, processors = _with_links_plan(connection.dialect, bool(plain))
+    if any(processors):
+        rows = [
+            tuple(value if process is None else process(value) for process, value in zip(processors, row, strict=True))
+            for row in rows
+        ]
+    arrays = tuple(list(values) for values in zip(*rows, strict=True))
+    links_arrays = tuple(list(values) for values in zip(*found, strict=True))
+    returned = list(connection.exec_driver_sql(text, arrays + links_arrays + (_columns(plain) if plain else ())).all())
+    _note(plain)
+    return returned
+
+
 def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[Stored]:
     """Add the statements, their links, canonical activities and outbox rows (not committed).
 
     One INSERT for all the statements and one for all their links, whatever their number
-    (`_insert_rows`), written as plain rows rather than ORM objects. `voided_ids` are ids among
-    `items` that a voiding statement already targets."""
+    (`_insert_rows`), written as plain rows rather than ORM objects; on PostgreSQL one statement
+    for both, and for the activity definitions made of language maps (`_insert_with_links`). The
+    canonical activities cost no query at all when this process knows them stored already
+    (`update_activities`). `voided_ids` are ids among `items` that a voiding statement already
+    targets."""
     if not items:
         return []
     if db.session.new or db.session.dirty:
@@ -292,21 +474,28 @@ def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[St
                 verb_id,
                 obj.get("id") or "",
                 (data.get("context") or {}).get("registration"),
-                _moment(data["timestamp"]),
-                _moment(data["stored"]),
+                moment_of(data["timestamp"]),
+                moment_of(data["stored"]),
                 data["id"] in voided,
                 obj["id"] if verb_id == VOIDED else None,
                 formats.dumps(data),
             )
         )
-    returned = dict(_insert_rows(StatementRecord.__table__, _STATEMENT_COLUMNS, values, "id, seq"))
-    seqs = [returned[row[0]] for row in values]
-    links_rows = [
-        (seq, kind, value) for seq, item in zip(seqs, items, strict=True) for kind, value in sorted(links(item.data))
+    found = [
+        (row[0], kind, value)
+        for row, item in zip(values, items, strict=True)
+        for kind, value in sorted(links(item.data))
     ]
-    if links_rows:
-        _insert_rows(StatementLink.__table__, _LINK_COLUMNS, links_rows)
-    update_activities(item.data for item in items)
+    if db.session.connection().dialect.name == "postgresql" and found:
+        plain, rich = _to_write(item.data for item in items)
+        returned = dict(_insert_with_links(values, found, plain))
+        _write_rich(rich)
+    else:
+        returned = dict(_insert_rows(StatementRecord.__table__, _STATEMENT_COLUMNS, values, "id, seq"))
+        if found:
+            _insert_rows(StatementLink.__table__, _LINK_COLUMNS, [(returned[i], k, v) for i, k, v in found])
+        update_activities(item.data for item in items)
+    seqs = [returned[row[0]] for row in values]
     if current_app.config.get("LRS_ENDPOINT"):
         now = utcnow()
         db.session.execute(
@@ -327,7 +516,7 @@ def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[St
     return [Stored(seq, row[0], row[1], row[2], row[7]) for seq, row in zip(seqs, values, strict=True)]
 
 
-def _moment(text: str) -> datetime:
+def moment_of(text: str) -> datetime:
     """A timestamp `prepare` wrote (format_timestamp: UTC, ending in Z) as the naive UTC the columns keep."""
     return datetime.fromisoformat(text[:-1])
 

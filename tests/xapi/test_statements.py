@@ -311,17 +311,20 @@ def test_query_counts_are_pinned(app: Any, api: Api, count_queries: Any, forward
     post(api, statement())
     count_queries.statements.clear()
     post(api, statement())
-    # auth, stored ids and voids, one INSERT of the statement, one of its links, canonical activities (read)
-    assert count_queries.count == 5 + outbox, count_queries.statements
+    # auth, stored ids and voids, one INSERT of the statement and one of its links (one statement
+    # on PostgreSQL); no look-up of an activity whose stored definition the process knows
+    links = 0 if db.engine.dialect.name == "postgresql" else 1
+    assert count_queries.count == 3 + links + outbox, count_queries.statements
     count_queries.statements.clear()
     post(api, *_batch(activities=7))
-    # a batch of 50: the same, whatever its size; one INSERT of its 6 new activities
-    assert count_queries.count == 5 + 1 + outbox, count_queries.statements
-    inserts = [q for q in count_queries.statements if q.startswith("INSERT INTO statements")]
+    # a batch of 50: the same, whatever its size; one INSERT of its 6 new activities (in the same
+    # statement as the statements and links on PostgreSQL)
+    assert count_queries.count == 3 + 2 * links + outbox, count_queries.statements
+    inserts = [q for q in count_queries.statements if q.startswith(("INSERT INTO statements", "WITH s AS"))]
     assert len(inserts) == 1, count_queries.statements
     count_queries.statements.clear()
     post(api, *_batch(activities=7))
-    assert count_queries.count == 5 + outbox, count_queries.statements
+    assert count_queries.count == 3 + links + outbox, count_queries.statements
     for _ in range(10):
         post(api, *_batch(activities=7))
     count_queries.statements.clear()

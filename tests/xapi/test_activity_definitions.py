@@ -1,0 +1,82 @@
+"""The LRS's canonical activity definitions (the Activities resource) after the platform's own
+statements and clients' ones: the platform's activities named as its content names them, clients'
+languages kept beside them, whichever way the store writes them (merged in SQL, or not written at
+all when the process knows them stored)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from induction.content import catalogue
+from induction.extensions import db
+from induction.learning import services
+from induction.plans import status as learner_status
+
+from ..journey import answer, read_module, read_section
+from .conftest import Api, statement
+
+BASE = "http://induction.test/xapi/activities/"
+SECTION = BASE + "modules/first-steps/sections/hello"
+MODULE = BASE + "modules/first-steps"
+
+
+def defined(api: Api, iri: str) -> Any:
+    answer = api.get("/xapi/activities", {"activityId": iri})
+    assert answer.status_code == 200
+    return answer.get_json().get("definition")
+
+
+def learner(make: Any, email: str) -> Any:
+    person = make.learner(email=email)
+    learner_status.refresh([person], catalogue())
+    db.session.commit()
+    return person
+
+
+def test_the_platforms_activities_are_named_and_merge_with_what_clients_add(
+    client: Any, api: Api, make: Any, auth: Any
+) -> None:
+    module = catalogue().module("first-steps")
+    assert module is not None
+    title = module.section("hello").title  # type: ignore[union-attr]
+    auth.sign_in(learner(make, "ada@example.org"))
+    read_section(client, "first-steps", "hello")
+    assert defined(api, SECTION) == {"name": {"en-GB": title}}
+    assert defined(api, MODULE) is None  # named by a read only as its parent, which defines nothing
+
+    # A tool adds a French name and a description; a learner's read afterwards loses neither.
+    added = {"name": {"fr": "Bonjour"}, "description": {"en-GB": "The first section"}}
+    assert api.post("/xapi/statements", statement(object={"id": SECTION, "definition": added})).status_code == 200
+    merged = {"name": {"en-GB": title, "fr": "Bonjour"}, "description": {"en-GB": "The first section"}}
+    assert defined(api, SECTION) == merged
+    auth.sign_out()
+    auth.sign_in(learner(make, "noor@example.org"))
+    read_section(client, "first-steps", "hello")
+    assert defined(api, SECTION) == merged
+
+    # A tool renames it in English: the platform's next statement names it as the content does.
+    renamed = {"name": {"en-GB": "Renamed"}}
+    assert api.post("/xapi/statements", statement(object={"id": SECTION, "definition": renamed})).status_code == 200
+    assert defined(api, SECTION)["name"] == {"en-GB": "Renamed", "fr": "Bonjour"}
+    auth.sign_out()
+    auth.sign_in(learner(make, "sam@example.org"))
+    read_section(client, "first-steps", "hello")
+    assert defined(api, SECTION) == merged
+
+    # Completing the module names it (its `completed` statement is stored with the quiz's).
+    read_module(client, "first-steps")
+    answer(client, "first-steps")
+    assert defined(api, MODULE) == {"name": {"en-GB": module.title}}
+
+
+def test_a_read_rolled_back_leaves_no_definition_and_the_next_one_stores_it(app: Any, api: Api, make: Any) -> None:
+    content = catalogue()
+    module = content.module("first-steps")
+    assert module is not None
+    person = learner(make, "ada@example.org")
+    assert services.open_section(person, content, module, module.sections[0])
+    db.session.rollback()
+    assert defined(api, SECTION) is None
+    assert services.open_section(person, content, module, module.sections[0])
+    db.session.commit()
+    assert defined(api, SECTION) == {"name": {"en-GB": module.sections[0].title}}
