@@ -24,7 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     (ROOT / "instance").mkdir(exist_ok=True)
 
     from induction import content, database, logs, models, web  # noqa: F401 - models: every table, for Alembic
-    from induction.extensions import csrf, db, limiter, login_manager, migrate
+    from induction.extensions import check_limits_on_writes_only, csrf, db, limiter, login_manager, migrate
     from induction.plans import settling
 
     db.init_app(app)
@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    check_limits_on_writes_only(app)  # every limit is on a POST: reads skip the limiter's per-request check
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Please sign in to see that page."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,3 +30,26 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_limits_on_writes_only(app: Flask) -> None:
+    """Run Flask-Limiter's per-request check only for requests that can write.
+
+    Flask-Limiter works out the limits of every request before its view, which costs a page about as
+    much as building its navigation. Every limit here is on a POST (sign-in, "Forgot your password?",
+    setting a password: `methods=["POST"]`), so a GET, HEAD or OPTIONS skips the check. With default
+    or application-wide limits the check would matter for reads too, so this refuses to start;
+    tests/test_page_speed.py checks that every decorated limit names its methods, and no read."""
+    if limiter.limit_manager.default_limits or limiter.limit_manager.application_limits:
+        raise RuntimeError("limits on every request: the limiter's check cannot skip reads")
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit
+    place = hooks.index(check)
+
+    def check_writes() -> None:
+        if request.method not in READS:
+            check()
+
+    hooks[place] = check_writes

@@ -7,16 +7,17 @@ the pages show the same things to each role, and no ORM `User` is built for them
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import select
 
 from induction.accounts.models import Role, User, UserSession
 from induction.clock import frozen, utcnow
-from induction.extensions import db
+from induction.extensions import READS, db, limiter
 
 from .test_sessions import DEAD, LIVE, REMEMBER, SESSION, browser, sign_in
 
@@ -123,3 +124,33 @@ def test_no_orm_user_is_built_for_the_reading_pages(app: Flask, make: Any) -> No
         assert built
     finally:
         db.event.remove(User, "load", note)
+
+
+def opened(app: Flask, value: str) -> Any:
+    with app.test_request_context("/", headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}"}):
+        return app.session_interface.open_session(app, request)
+
+
+def test_a_kept_session_cookie_is_checked_like_a_new_one(app: Flask, make: Any, monkeypatch: Any) -> None:
+    signed = app.session_interface.get_signing_serializer(app).dumps({"_user_id": "abc", "list": [1]})  # type: ignore[union-attr]
+    first = opened(app, signed)
+    first["list"].append(2)  # what one request changes stays in that request
+    first["_user_id"] = "changed"
+    again = opened(app, signed)
+    assert dict(again) == {"_user_id": "abc", "list": [1]}
+    forged = signed[:-1] + ("A" if signed[-1] != "A" else "B")
+    assert dict(opened(app, forged)) == {}  # a forged signature opens nothing
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 5
+    monkeypatch.setattr("induction.web.cookies.time.time", lambda: later)
+    assert dict(opened(app, signed)) == {}  # too old, though it was kept
+
+
+def test_every_rate_limit_is_on_writes_so_reads_can_skip_the_check(app: Flask) -> None:
+    """`extensions.check_limits_on_writes_only` skips Flask-Limiter's check for reads: that is right
+    only while no limit applies to a GET, HEAD or OPTIONS (the limits' effect: tests/test_sign_in_limits.py)."""
+    limits = [limit for kept in limiter.limit_manager._decorated_limits.values() for limit in kept]
+    assert limits
+    for limit in limits:
+        assert limit.methods, limit
+        assert not {method.upper() for method in limit.methods} & READS, limit

@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from induction.database import MAX_ID
-from induction.extensions import db
+from induction.extensions import READS, db
+from induction.web.cookies import KeptSessionInterface
 
 log = logging.getLogger("induction")
 bp = Blueprint("web", __name__)
@@ -92,6 +93,7 @@ OUT_OF_RANGE = (
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = KeptSessionInterface()  # the session cookie's signature checked once per value
     app.url_map.converters["int"] = BoundedInt
     app.register_blueprint(bp)
 
@@ -105,7 +107,11 @@ def init_app(app: Flask) -> None:
         if "\x00" in request.path or any("\x00" in k + v for k, v in request.args.items(multi=True)):
             abort(400, "The address contains a NUL character (%00), which no page here accepts.")
         # (The LRS reads its own bodies, the alternate syntax's form included, and checks them itself.)
-        if not request.path.startswith("/xapi/") and any("\x00" in k + v for k, v in request.form.items(multi=True)):
+        if (
+            request.method not in READS  # a read's body is never used: no form to parse
+            and not request.path.startswith("/xapi/")
+            and any("\x00" in k + v for k, v in request.form.items(multi=True))
+        ):
             abort(400, "What was sent contains a NUL character, which no form here accepts. Remove it and try again.")
 
     @app.after_request
