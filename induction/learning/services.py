@@ -226,8 +226,9 @@ def enter_quiz(user: User, quiz: Quiz, module: Module, now: datetime | None = No
     attempt, row, used, extra = db.session.execute(
         _entry_query(quiz, module), {"user_id": user_id, "quiz_slug": quiz.slug, "module_slug": module.slug}
     ).one()
-    if _passed_in_cycle(row, now):
-        return QuizEntry(_passing_attempt(user_id, module), None, 0, 0)
+    passed = _passing_attempt(user_id, module) if _passed_in_cycle(row, now) else None
+    if passed is not None:
+        return QuizEntry(passed, None, 0, 0)
     if attempt is not None and attempt.module_revision == module.revision:
         return QuizEntry(None, attempt, int(used or 0), quiz.max_attempts + int(extra or 0))
     attempt, used_count, allowed = _open_new_attempt(user, user_id, quiz, module, now)

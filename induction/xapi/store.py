@@ -7,6 +7,7 @@ they are the same rows and each gets its outbox row in the same transaction.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -158,14 +159,26 @@ _A = ActivityDefinition.__table__
 _DEFINITIONS = select(_A.c.key, _A.c.definition).where(_A.c.key.in_(bindparam("keys", expanding=True)))
 _REDEFINE = update(_A).where(_A.c.key == bindparam("b_key")).values(definition=bindparam("b_definition"))
 _KNOWN_LIMIT = 10_000  # activities remembered per process; past it the memory starts again
+KNOWN_SECONDS = 60.0  # how long a definition seen committed is trusted without writing it again
 
 
-def _known() -> dict[str, dict[str, Any]]:
-    """The canonical definitions this process has seen committed, by activity key (per app)."""
-    known: dict[str, dict[str, Any]] = current_app.extensions.setdefault("induction.xapi.activities", {})
+def _known() -> dict[str, tuple[dict[str, Any], float]]:
+    """The canonical definitions this process has seen committed, by activity key (per app), each
+    with the moment it saw them (`time.monotonic`)."""
+    known: dict[str, tuple[dict[str, Any], float]] = current_app.extensions.setdefault("induction.xapi.activities", {})
     if len(known) > _KNOWN_LIMIT:
         known.clear()
     return known
+
+
+def _stored_already(known: dict[str, tuple[dict[str, Any], float]], key: str, definition: dict[str, Any]) -> bool:
+    """True when the process saw, less than `KNOWN_SECONDS` ago, a committed definition of the
+    activity that merging `definition` into would not change. Another worker or a client may have
+    changed it since; after that time the statement writes it again (and finds out)."""
+    seen = known.get(key)
+    if seen is None or time.monotonic() - seen[1] >= KNOWN_SECONDS:
+        return False
+    return merge_definition(seen[0], definition) == seen[0]
 
 
 def update_activities(statements: Iterable[dict[str, Any]]) -> None:
@@ -200,9 +213,9 @@ def _to_write(statements: Iterable[dict[str, Any]]) -> tuple[list[_PlainRow], di
 
     An activity whose statements define nothing needs no row: the Activities resource and the
     canonical format answer the same for it whether or not a row with an empty definition exists.
-    One whose stored definition this process has seen committed (`_known`), and which these
-    statements would not change, needs no query: the platform's activities after their first
-    statement in the process."""
+    One whose stored definition this process has seen committed lately (`_stored_already`), and
+    which these statements would not change, needs no query: the platform's activities after
+    their first statement in the process, once a minute."""
     wanted: dict[str, tuple[str, dict[str, Any]]] = {}
     for statement in statements:
         for iri, definition in _definitions(statement):
@@ -213,7 +226,7 @@ def _to_write(statements: Iterable[dict[str, Any]]) -> tuple[list[_PlainRow], di
     plain: list[_PlainRow] = []
     rich: dict[str, tuple[str, dict[str, Any]]] = {}
     for key, (iri, definition) in sorted(wanted.items()):
-        if not definition or (key in known and merge_definition(known[key], definition) == known[key]):
+        if not definition or _stored_already(known, key, definition):
             continue
         if _language_maps_only(definition):
             plain.append((key, iri, definition))
@@ -310,7 +323,8 @@ def _insert_new(dialect: str) -> Any:
 def _remember_committed(session: Session) -> None:
     written = session.info.pop("activities_written", None)
     if written and has_app_context():
-        _known().update(written)
+        now = time.monotonic()
+        _known().update((key, (definition, now)) for key, definition in written.items())
 
 
 @event.listens_for(Session, "after_rollback")

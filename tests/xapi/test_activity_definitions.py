@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
+
 from induction.content import catalogue
 from induction.extensions import db
 from induction.learning import services
 from induction.plans import status as learner_status
+from induction.xapi import store
+from induction.xapi.models import ActivityDefinition
 
 from ..journey import answer, read_module, read_section
 from .conftest import Api, statement
@@ -80,3 +84,26 @@ def test_a_read_rolled_back_leaves_no_definition_and_the_next_one_stores_it(app:
     assert services.open_section(person, content, module, module.sections[0])
     db.session.commit()
     assert defined(api, SECTION) == {"name": {"en-GB": module.sections[0].title}}
+
+
+def test_a_definition_another_worker_changed_is_written_again_within_a_minute(
+    client: Any, api: Api, make: Any, auth: Any, monkeypatch: Any
+) -> None:
+    """A process trusts a definition it saw committed for a minute (`store.KNOWN_SECONDS`): a change
+    made meanwhile by another worker (written straight to the table here) is set right by the
+    platform's first statement after that."""
+    title = catalogue().module("first-steps").section("hello").title  # type: ignore[union-attr]
+    auth.sign_in(learner(make, "ada@example.org"))
+    read_section(client, "first-steps", "hello")
+    # as another worker would store a client's statement that renames it
+    db.session.execute(update(ActivityDefinition).values(definition='{"name":{"en-GB":"Renamed"}}'))
+    db.session.commit()
+    auth.sign_out()
+    auth.sign_in(learner(make, "noor@example.org"))
+    read_section(client, "first-steps", "hello")
+    assert defined(api, SECTION) == {"name": {"en-GB": "Renamed"}}  # trusted, so not written again
+    monkeypatch.setattr(store, "KNOWN_SECONDS", 0.0)  # the minute has passed
+    auth.sign_out()
+    auth.sign_in(learner(make, "sam@example.org"))
+    read_section(client, "first-steps", "hello")
+    assert defined(api, SECTION) == {"name": {"en-GB": title}}
