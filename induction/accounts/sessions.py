@@ -137,7 +137,7 @@ def load_user(session_id: str) -> User | SignedIn | None:
 
     A `SignedIn` row for a `reads_only` view's GET, the ORM `User` (with their organisation) otherwise."""
     if _reads_only():
-        row = db.session.connection().execute(_LOAD_ROW, {"session_id": session_id}).first()
+        row = _reading_connection().execute(_LOAD_ROW, {"session_id": session_id}).first()
         if row is None or not _live(session_id, row.remember, row.created_at, row.last_seen_at, row.active):
             return None
         return SignedIn(row.id, row.uuid, row.name, row.email, row.role, row.organisation_id, session_id)
@@ -151,6 +151,20 @@ def load_user(session_id: str) -> User | SignedIn | None:
         return None
     user.session_id = session_id
     return user
+
+
+# A page that only reads runs its queries without a transaction on PostgreSQL: no BEGIN before the
+# first query, no ROLLBACK when the connection goes back to the pool (two round trips of four). At
+# READ COMMITTED, the default, each statement sees its own snapshot either way. SQLite's driver only
+# begins a transaction before a write, so a read there has no BEGIN to save.
+_WITHOUT_TRANSACTION = {"isolation_level": "AUTOCOMMIT"}
+
+
+def _reading_connection() -> Any:
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        return session.connection(execution_options=_WITHOUT_TRANSACTION)
+    return session.connection()
 
 
 def _live(session_id: str, remember: bool, created_at: datetime, last_seen_at: datetime, active: bool) -> bool:
