@@ -165,6 +165,8 @@ def page_costs(app: Flask, email: str, password: str, module: ModuleInfo, repeat
         ("module page", client, f"/modules/{module.slug}"),
         ("section page, re-read", client, f"/modules/{module.slug}/{middle}"),
         ("bare Flask page, 8 kB", bare_app.app.test_client(), "/page/8000"),
+        # The same after one primary-key query through its own pool (its SQL is not counted here).
+        ("bare Flask page + 1 query, 8 kB", bare_app.app.test_client(), "/query-page/8000"),
     ]:
         for _ in range(10):
             target.get(path)

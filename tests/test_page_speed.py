@@ -19,6 +19,7 @@ from induction.accounts.models import Role, User, UserSession
 from induction.clock import frozen, utcnow
 from induction.extensions import READS, db, limiter
 
+from .conftest import csrf_from
 from .forms import submit
 from .test_sessions import DEAD, LIVE, REMEMBER, SESSION, browser, sign_in
 
@@ -179,3 +180,17 @@ def test_a_write_after_a_reading_page_still_runs_in_a_transaction(app: Flask, ma
         db.event.remove(db.engine, "checkout", note)
     assert handed_out and not any(handed_out)
     assert "You have read this section." in client.get(SECTION).get_data(as_text=True)
+
+
+def test_a_sign_ins_forms_carry_one_csrf_token_which_works(app: Flask, make: Any) -> None:
+    learner = make.learner()
+    client = browser(app)
+    sign_in(client, learner.email)
+    first = csrf_from(client.get(SECTION).get_data(as_text=True))
+    assert csrf_from(client.get(MODULE).get_data(as_text=True)) == first  # signed once, not per page
+    assert client.post(f"{SECTION}/read", data={"csrf_token": first}).status_code == 302
+    forged = first[:-5] + ("A" if first[-5] != "A" else "B") + first[-4:]
+    assert client.post(f"{SECTION}/read", data={"csrf_token": forged}).status_code == 400
+    assert client.post("/sign-out", data={"csrf_token": first}).status_code == 302
+    sign_in(client, learner.email)
+    assert csrf_from(client.get(SECTION).get_data(as_text=True)) != first  # a new sign-in, a new token

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from induction.database import MAX_ID
 from induction.extensions import READS, db
-from induction.web.cookies import KeptSessionInterface
+from induction.web import cookies
 
 log = logging.getLogger("induction")
 bp = Blueprint("web", __name__)
@@ -93,7 +93,7 @@ OUT_OF_RANGE = (
 
 
 def init_app(app: Flask) -> None:
-    app.session_interface = KeptSessionInterface()  # the session cookie's signature checked once per value
+    cookies.init_app(app)  # the session cookie opened, and the CSRF token signed, once per value
     app.url_map.converters["int"] = BoundedInt
     app.register_blueprint(bp)
 
