@@ -158,12 +158,6 @@ def _attempt_columns(user_id: Any, quiz: Quiz, quiz_slug: Any = None) -> tuple[A
     return used, func.coalesce(extra, 0)
 
 
-def attempt_counts(user_id: int, quiz: Quiz) -> tuple[int, int]:
-    """(attempts used, attempts allowed) at `quiz`, in one query."""
-    found = db.session.execute(select(*_attempt_columns(user_id, quiz))).one()
-    return int(found[0] or 0), quiz.max_attempts + int(found[1] or 0)
-
-
 @cache
 def _overview() -> Select[Any]:
     """The module page's query, built once: its values are bound when it runs."""
@@ -197,15 +191,6 @@ def module_overview(user_id: int, module: Module, quiz: Quiz) -> tuple[ModulePro
         _overview(), {"user_id": user_id, "quiz_slug": quiz.slug, "module_slug": module.slug}
     ).one()
     return found[0], int(found[1] or 0), quiz.max_attempts + int(found[2] or 0)
-
-
-def passed_attempt(user: User, module: Module, now: datetime | None = None) -> QuizAttempt | None:
-    """The learner's passing attempt at the module's quiz in the current cycle, if they passed it.
-
-    Once passed, the quiz does not open again until the cycle ends (a refresher falls due, or a
-    new major version asks for review); the learner can review that attempt's answers."""
-    row = db.session.get(ModuleProgress, (user.id, module.slug))
-    return _passing_attempt(user.id, module) if _passed_in_cycle(row, now) else None
 
 
 @dataclass(frozen=True)

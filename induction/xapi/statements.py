@@ -157,26 +157,13 @@ def parse_timestamp(value: str) -> datetime:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
-def store(data: dict[str, Any], user_id: int | None, actor_key: str) -> lrs_store.Stored:
-    """Add the statement to the session (flushed, not committed) and return its row.
-
-    The LRS sets `stored`, `authority` and `version`, writes the filter links and, when
-    forwarding is on, the outbox row, all in the caller's transaction."""
-    prepared = lrs_store.prepare(data, None, utcnow())
-    return lrs_store.store_many([lrs_store.Prepared(prepared, user_id, actor_key)])[0]
-
-
 def record(user: User, event: Event, at: datetime | None = None) -> lrs_store.Stored:
-    """Build and store the statement for `event`; the caller's transaction commits it."""
-    return store(build(user, event, at), user.id, actor_key_for_uuid(user.uuid))
-
-
-def record_many(user: User, events: list[Event], at: datetime | None = None) -> list[lrs_store.Stored]:
-    """Build and store the statements for `events` as one batch (one INSERT of the statements and
-    one of their links, whatever their number), in order; the caller's transaction commits them."""
+    """Build and store the statement for `event` (flushed, not committed): the LRS sets `stored`,
+    `authority` and `version` and writes the filter links, the canonical activities and, when
+    forwarding is on, the outbox row, all in the caller's transaction."""
     batch = Batch()
-    batch.add(user, events, at)
-    return batch.store()
+    batch.add(user, [event], at)
+    return batch.store()[0]
 
 
 class Batch:
