@@ -503,12 +503,17 @@ def completions_by_month(viewer: User, wanted: Filters, today: date, months: int
 
     current = month_of(today)
     starts = [_midnight(_first_day(m)) for m in range(current - months + 1, current + 2)]
-    ids = _status_rows(viewer, wanted).where(*_conditions(wanted, _Clock(today)))
-    ids = ids.with_only_columns(LearnerStatus.user_id)
     issued = Certificate.issued_at
+    in_months = and_(issued >= starts[0], issued < starts[-1])
+    # The learners in scope among those with a certificate in these months, which PostgreSQL
+    # finds by hashing those (a year's certificates), not every learner in scope.
+    ids = _status_rows(viewer, wanted).where(
+        *_conditions(wanted, _Clock(today)), LearnerStatus.user_id.in_(select(Certificate.user_id).where(in_months))
+    )
+    ids = ids.with_only_columns(LearnerStatus.user_id)
     found = db.session.execute(
         select(*(func.sum(case((and_(issued >= a, issued < b), 1), else_=0)) for a, b in pairwise(starts))).where(
-            Certificate.user_id.in_(ids), issued >= starts[0], issued < starts[-1]
+            Certificate.user_id.in_(ids), in_months
         )
     ).one()
     return [(start.strftime("%b %y"), int(n or 0)) for start, n in zip(starts[:-1], found, strict=True)]
