@@ -192,7 +192,7 @@ def update_activities(statements: Iterable[dict[str, Any]]) -> None:
         dialect = connection.dialect
         head, conflict = _upsert_plain(dialect)
         if dialect.name == "postgresql":
-            connection.exec_driver_sql(f"{head} {_UNNEST_ACTIVITIES} {conflict}", _columns(plain))
+            connection.exec_driver_sql(f"{head} {_unnest_activities(dialect)} {conflict}", _columns(plain))
         else:
             one = "(?, ?, ?)" if dialect.paramstyle == "qmark" else "(%s, %s, %s)"
             for start in range(0, len(plain), _ROWS_PER_INSERT):
@@ -247,25 +247,39 @@ def _language_maps_only(definition: dict[str, Any]) -> bool:
     )
 
 
-_UNNEST_ACTIVITIES = "SELECT * FROM unnest(%b::VARCHAR(300)[], %b::TEXT[], %b::TEXT[])"
+def _merged_pg(old: str, new: str) -> str:
+    """PostgreSQL's `merge_definition` of two definitions made of language maps (jsonb)."""
+    maps = ", ".join(
+        f"'{name}', CASE WHEN jsonb_typeof({old} -> '{name}') = 'object' AND {new} -> '{name}' IS NOT NULL "
+        f"THEN ({old} -> '{name}') || ({new} -> '{name}') END"
+        for name in ("name", "description")
+    )
+    return f"({old} || {new} || jsonb_strip_nulls(jsonb_build_object({maps})))"
+
+
+@lru_cache(maxsize=4)
+def _unnest_activities(dialect: Any) -> str:
+    """PostgreSQL's rows for `_upsert_plain`, leaving out those whose stored definition merging
+    would not change: they reach no ON CONFLICT, so their rows are not locked until the commit."""
+    table = dialect.identifier_preparer.quote(_A.name)
+    old, new = "stored.definition::jsonb", "n.definition::jsonb"
+    return (
+        "SELECT n.* FROM unnest(%b::VARCHAR(300)[], %b::TEXT[], %b::TEXT[]) AS n(key, iri, definition) "  # noqa: S608
+        f"WHERE NOT EXISTS (SELECT FROM {table} AS stored WHERE stored.key = n.key AND {_merged_pg(old, new)} = {old})"
+    )
 
 
 @lru_cache(maxsize=4)
 def _upsert_plain(dialect: Any) -> tuple[str, str]:
     """An INSERT that merges new language maps into a stored definition, writing the row only when
     that changes it: its head, and its ON CONFLICT clause (the rows go between: `VALUES` on SQLite,
-    `_UNNEST_ACTIVITIES` on PostgreSQL). Rows come sorted by key, so two requests lock them in the
+    `_unnest_activities` on PostgreSQL). Rows come sorted by key, so two requests lock them in the
     same order."""
     quote = dialect.identifier_preparer.quote
     table, key = quote(_A.name), quote("key")
     if dialect.name == "postgresql":
-        old, new = f"{table}.definition::jsonb", "excluded.definition::jsonb"
-        maps = ", ".join(
-            f"'{name}', CASE WHEN jsonb_typeof({old} -> '{name}') = 'object' AND {new} -> '{name}' IS NOT NULL "
-            f"THEN ({old} -> '{name}') || ({new} -> '{name}') END"
-            for name in ("name", "description")
-        )
-        merged = f"({old} || {new} || jsonb_strip_nulls(jsonb_build_object({maps})))"
+        old = f"{table}.definition::jsonb"
+        merged = _merged_pg(old, "excluded.definition::jsonb")
         update = f"SET definition = {merged}::text WHERE {merged} <> {old}"
     else:
         merged = f"json_patch({table}.definition, excluded.definition)"
@@ -438,7 +452,7 @@ def _with_links_plan(dialect: Any, activities: bool) -> tuple[str, tuple[Any, ..
     )
     if activities:
         upsert, conflict = _upsert_plain(dialect)
-        text += f", a AS ({upsert} {_UNNEST_ACTIVITIES} {conflict})"
+        text += f", a AS ({upsert} {_unnest_activities(dialect)} {conflict})"
     return text + " SELECT id, seq FROM s", processors  # noqa: S608 (names from the metadata; values bound)
 
 
