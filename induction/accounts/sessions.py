@@ -161,10 +161,10 @@ _WITHOUT_TRANSACTION = {"isolation_level": "AUTOCOMMIT"}
 
 
 def _reading_connection() -> Any:
-    session = db.session()
-    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        return session.connection(execution_options=_WITHOUT_TRANSACTION)
-    return session.connection()
+    orm = db.session()  # the request's session: the page's own query runs on the same connection
+    if not orm.in_transaction() and orm.get_bind().dialect.name == "postgresql":
+        return orm.connection(execution_options=_WITHOUT_TRANSACTION)
+    return orm.connection()
 
 
 def _live(session_id: str, remember: bool, created_at: datetime, last_seen_at: datetime, active: bool) -> bool:
