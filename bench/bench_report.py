@@ -149,6 +149,7 @@ WATCH = [
     ("reporting/services.py", "summaries", "summaries per organisation"),
     ("reporting/services.py", "figures", "figures: summaries, listed total, by module"),
     ("reporting/services.py", "completions_by_month", "completions_by_month"),
+    ("reporting/services.py", "job_roles", "job_roles: the roles in scope"),
     ("flask/templating.py", "render_template", "rendering the template"),
 ]
 

@@ -178,3 +178,59 @@ def test_figures_from_the_summary_equal_a_count_of_learner_status(people: dict[s
                 summarised, counted = _figures_both_ways(manager, wanted, moment)
                 assert _same(summarised, counted), (moment, wanted)
             assert services.totals(summarised.summaries)[1] == len(rows) - 3  # not the three outside
+
+
+def test_the_migration_counts_the_rows_there_are_and_goes_back(tmp_path: Any) -> None:
+    """Upgrade a database holding learner_status rows, change them, then downgrade it again (SQLite)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from .conftest import make_app
+
+    other = make_app(f"sqlite:///{tmp_path / 'before.db'}")
+    with other.app_context():
+        upgrade(revision="f1b3d5e7a9c2")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO organisations (id, name, sector, ownership, induction_weeks, created_at) VALUES "
+                    "(1, 'Hillside Primary', 'education', 'statutory', 12, '2026-01-01 00:00:00')"
+                )
+            )
+            for number in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, uuid, email, name, role, organisation_id, active, demo, created_at) "
+                        "VALUES (:id, :uuid, :email, 'Someone', 'learner', 1, 1, 0, '2026-08-20 09:00:00')"
+                    ),
+                    {"id": number, "uuid": f"uuid-{number}", "email": f"p{number}@example.org"},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO learner_status (user_id, organisation_id, status, modules_done, items_done, "
+                        "items_total, next_expiry, due_date, done_modules) VALUES (:id, 1, :status, 0, 0, 0, "
+                        ":expiry, '2026-11-24', '')"
+                    ),
+                    {
+                        "id": number,
+                        "status": "completed" if number > 1 else "in progress",
+                        "expiry": "2027-03-01 10:00:00.000000" if number > 1 else None,
+                    },
+                )
+        upgrade()
+        november, march = 2026 * 12 + 10, 2027 * 12 + 2
+        assert _summary() == {(1, "in progress", november, NO_DATE, ""): 1, (1, "completed", november, march, ""): 2}
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE learner_status SET status = 'completed' WHERE user_id = 1"))
+            conn.execute(text("DELETE FROM learner_status WHERE user_id = 3"))
+        assert (
+            _summary()
+            == _recount()
+            == {(1, "completed", november, NO_DATE, ""): 1, (1, "completed", november, march, ""): 1}
+        )
+        downgrade(revision="f1b3d5e7a9c2")
+        with db.engine.connect() as conn:
+            tables = conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'learner_status%'")).scalars()
+            assert "learner_status_summary" not in set(tables)
+            assert conn.execute(text("SELECT count(*) FROM learner_status")).scalar() == 2
+        db.engine.dispose()
