@@ -186,10 +186,10 @@ def update_activities(statements: Iterable[dict[str, Any]]) -> None:
     one INSERT … ON CONFLICT of the definitions made only of language maps, merged in SQL; for the
     others, one INSERT of the new ones, then one read of those already stored and one UPDATE of
     those that changed."""
-    plain, rich = _to_write(statements)
+    connection = db.session.connection()
+    dialect = connection.dialect
+    plain, rich = _to_write(statements, all_in_sql=dialect.name == "postgresql")
     if plain:
-        connection = db.session.connection()
-        dialect = connection.dialect
         head, conflict = _upsert_plain(dialect)
         if dialect.name == "postgresql":
             connection.exec_driver_sql(f"{head} {_unnest_activities(dialect)} {conflict}", _columns(plain))
@@ -206,10 +206,17 @@ def update_activities(statements: Iterable[dict[str, Any]]) -> None:
 _PlainRow = tuple[str, str, dict[str, Any]]
 
 
-def _to_write(statements: Iterable[dict[str, Any]]) -> tuple[list[_PlainRow], dict[str, tuple[str, dict[str, Any]]]]:
-    """The activity definitions the statements bring that the store may not hold yet: those made
-    only of language maps (name, description: the platform's own) as (key, IRI, definition) rows
-    sorted by key, and the others by key.
+def _to_write(
+    statements: Iterable[dict[str, Any]], all_in_sql: bool = False
+) -> tuple[list[_PlainRow], dict[str, tuple[str, dict[str, Any]]]]:
+    """The activity definitions the statements bring that the store may not hold yet: those the
+    database merges itself as (key, IRI, definition) rows sorted by key, and the others by key.
+
+    PostgreSQL merges every definition (`_merged_pg` is `merge_definition`), so with `all_in_sql`
+    all of them go to the one upsert, which locks their rows in key order: two requests naming
+    the same activities can never lock them in opposite orders. SQLite's `json_patch` merges only
+    definitions made of language maps (name, description: the platform's own); the others are
+    merged in Python (`_write_rich`); SQLite's writers take turns, so their order does not matter.
 
     An activity whose statements define nothing needs no row: the Activities resource and the
     canonical format answer the same for it whether or not a row with an empty definition exists.
@@ -228,7 +235,7 @@ def _to_write(statements: Iterable[dict[str, Any]]) -> tuple[list[_PlainRow], di
     for key, (iri, definition) in sorted(wanted.items()):
         if not definition or _stored_already(known, key, definition):
             continue
-        if _language_maps_only(definition):
+        if all_in_sql or _language_maps_only(definition):
             plain.append((key, iri, definition))
         else:
             rich[key] = (iri, definition)
@@ -248,7 +255,8 @@ def _language_maps_only(definition: dict[str, Any]) -> bool:
 
 
 def _merged_pg(old: str, new: str) -> str:
-    """PostgreSQL's `merge_definition` of two definitions made of language maps (jsonb)."""
+    """PostgreSQL's `merge_definition` of two definitions (jsonb): language maps gain or replace
+    languages, the rest is replaced."""
     maps = ", ".join(
         f"'{name}', CASE WHEN jsonb_typeof({old} -> '{name}') = 'object' AND {new} -> '{name}' IS NOT NULL "
         f"THEN ({old} -> '{name}') || ({new} -> '{name}') END"
@@ -515,9 +523,8 @@ def store_many(items: list[Prepared], voided_ids: Iterable[str] = ()) -> list[St
         for kind, value in sorted(links(item.data))
     ]
     if db.session.connection().dialect.name == "postgresql" and found:
-        plain, rich = _to_write(item.data for item in items)
+        plain, _ = _to_write((item.data for item in items), all_in_sql=True)
         returned = dict(_insert_with_links(values, found, plain))
-        _write_rich(rich)
     else:
         returned = dict(_insert_rows(StatementRecord.__table__, _STATEMENT_COLUMNS, values, "id, seq"))
         if found:

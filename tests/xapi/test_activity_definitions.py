@@ -5,6 +5,7 @@ all when the process knows them stored)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import update
@@ -16,12 +17,14 @@ from induction.plans import status as learner_status
 from induction.xapi import store
 from induction.xapi.models import ActivityDefinition
 
+from ..concurrency import burst
 from ..journey import answer, read_module, read_section
 from .conftest import Api, statement
 
 BASE = "http://induction.test/xapi/activities/"
 SECTION = BASE + "modules/first-steps/sections/hello"
 MODULE = BASE + "modules/first-steps"
+CONTENT = {"Content-Type": "application/json"}
 
 
 def defined(api: Api, iri: str) -> Any:
@@ -108,3 +111,26 @@ def test_a_definition_another_worker_changed_is_written_again_within_a_minute(
     auth.sign_in(learner(make, "sam@example.org"))
     read_section(client, "first-steps", "hello")
     assert defined(api, SECTION) == {"name": {"en-GB": title}}
+
+
+def test_statements_defining_the_same_activities_crosswise_at_once_are_all_stored(api: Api, served: str) -> None:
+    """Half the requests define X by a name and Z by a type, the other half the other way round:
+    each request writes both rows, in one order whatever the kind of definition, so none waits on
+    another that waits on it (PostgreSQL's deadlock, answered 500, when they were written in two
+    passes), and the canonical definitions end with both kinds merged."""
+    x, z = "http://tools.example.org/x", "http://tools.example.org/z"
+    sent = []
+    for index in range(10):
+        named, typed = (x, z) if index % 2 else (z, x)
+        body = statement(
+            object={"id": named, "definition": {"name": {"en-GB": f"Name {index}"}}},
+            context={
+                "contextActivities": {"other": [{"id": typed, "definition": {"type": f"http://t.example/{index}"}}]}
+            },
+        )
+        sent.append(("POST", "/xapi/statements", {"data": json.dumps(body), "headers": api.headers(CONTENT)}))
+    answers = burst(sent, served)
+    assert [answer.status_code for answer in answers] == [200] * 10, [answer.text[:200] for answer in answers]
+    for iri in (x, z):
+        definition = defined(api, iri)
+        assert definition["name"]["en-GB"].startswith("Name ") and definition["type"].startswith("http://t.example/")
