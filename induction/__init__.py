@@ -39,9 +39,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    from induction.accounts.sessions import load_user
+    from flask_login import user_loaded_from_cookie
+
+    from induction.accounts.sessions import load_user, restored_from_cookie
 
     login_manager.user_loader(load_user)  # the cookies carry a sign-in's id, which the server can end
+    user_loaded_from_cookie.connect(restored_from_cookie, app)
 
     content.init_app(app)
     logs.init_app(app)

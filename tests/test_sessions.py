@@ -187,3 +187,13 @@ def test_last_use_is_written_at_most_once_a_minute(app: Flask, client: Any, make
     with frozen(later):
         assert client.get("/").status_code == 200
     assert last_seen() == later
+
+
+def test_a_remembered_sign_in_lasts_past_the_request_that_restores_it(app: Flask, make: Any) -> None:
+    """A browser that kept only the remember-me cookie (closed and opened again) is signed in by it,
+    and stays signed in with the session cookie that request gives it."""
+    saved = sign_in(browser(app), make.learner().email)
+    other = browser(app)
+    other.set_cookie(REMEMBER, saved[REMEMBER])
+    assert [other.get("/").status_code for _ in range(3)] == [200, 200, 200]
+    assert other.get_cookie(REMEMBER) is not None

@@ -217,3 +217,12 @@ def live_count(user: User) -> int:
     """How many sign-ins of `user` may still be in use (expired ones are not counted)."""
     query = select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id, ~_expired())
     return db.session.scalar(query) or 0
+
+
+def restored_from_cookie(sender: Any, user: Any = None, **extra: Any) -> None:
+    """Mark a session restored from the remember-me cookie as this browser's, as signing in does.
+
+    Flask-Login 0.6 restores the sign-in without the identifier (`_id`: a hash of the address and
+    browser) that "strong" session protection compares on every later request, so the restored
+    session was dropped, with the remember-me cookie, at the very next request."""
+    session["_id"] = current_app.login_manager._session_identifier_generator()  # type: ignore[attr-defined]  # noqa: SLF001
