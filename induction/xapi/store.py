@@ -222,10 +222,20 @@ def _to_write(
     canonical format answer the same for it whether or not a row with an empty definition exists.
     One whose stored definition this process has seen committed lately (`_stored_already`), and
     which these statements would not change, needs no query: the platform's activities after
-    their first statement in the process, once a minute."""
+    their first statement in the process, once a minute.
+
+    The platform's own activities (under its `/xapi/activities/`) take their definitions from the
+    platform's statements only: xAPI lets an LRS update a definition only from an authority it
+    trusts, and a client's name for a section would otherwise be what every other client reads.
+    The client's statement itself is kept as sent."""
     wanted: dict[str, tuple[str, dict[str, Any]]] = {}
+    platform = agent_key(platform_authority())
+    own = f"{current_app.config['BASE_URL']}/xapi/activities/"
     for statement in statements:
+        trusted = agent_key(statement.get("authority") or {}) == platform
         for iri, definition in _definitions(statement):
+            if not trusted and iri.startswith(own):
+                continue  # the platform's activities are defined by the platform alone
             key = formats.short_key(iri)
             previous = wanted.get(key, (iri, {}))[1]
             wanted[key] = (iri, merge_definition(previous, definition))

@@ -1,7 +1,7 @@
 """The LRS's canonical activity definitions (the Activities resource) after the platform's own
-statements and clients' ones: the platform's activities named as its content names them, clients'
-languages kept beside them, whichever way the store writes them (merged in SQL, or not written at
-all when the process knows them stored)."""
+statements and clients' ones: the platform's activities named as its content names them and by
+nobody else, clients' own activities merged language by language, whichever way the store writes
+them (merged in SQL, or not written at all when the process knows them stored)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def learner(make: Any, email: str) -> Any:
     return person
 
 
-def test_the_platforms_activities_are_named_and_merge_with_what_clients_add(
+def test_the_platforms_activities_are_defined_by_the_platform_alone(
     client: Any, api: Api, make: Any, auth: Any
 ) -> None:
     module = catalogue().module("first-steps")
@@ -51,24 +51,29 @@ def test_the_platforms_activities_are_named_and_merge_with_what_clients_add(
     assert defined(api, SECTION) == {"name": {"en-GB": title}}
     assert defined(api, MODULE) is None  # named by a read only as its parent, which defines nothing
 
-    # A tool adds a French name and a description; a learner's read afterwards loses neither.
-    added = {"name": {"fr": "Bonjour"}, "description": {"en-GB": "The first section"}}
-    assert api.post("/xapi/statements", statement(object={"id": SECTION, "definition": added})).status_code == 200
-    merged = {"name": {"en-GB": title, "fr": "Bonjour"}, "description": {"en-GB": "The first section"}}
-    assert defined(api, SECTION) == merged
+    # A tool's definitions of the platform's activities are not taken: the platform alone defines them.
+    named = {"name": {"en-GB": title}}
+    added = {"name": {"en-GB": "Renamed", "fr": "Bonjour"}, "description": {"en-GB": "The first section"}}
+    sent = api.post("/xapi/statements", statement(object={"id": SECTION, "definition": added}))
+    assert sent.status_code == 200
+    assert defined(api, SECTION) == named
+    kept = api.get("/xapi/statements", {"statementId": sent.get_json()[0]})
+    assert kept.get_json()["object"]["definition"] == added  # the tool's statement is kept as sent
+    assert (
+        api.get("/xapi/statements", {"statementId": sent.get_json()[0], "format": "canonical"}).get_json()["object"][
+            "definition"
+        ]
+        == named
+    )
+    # ...while its own activities it defines as it likes, languages merging.
+    tool = "http://tools.example.org/activities/one"
+    for definition in ({"name": {"en-GB": "One"}}, {"name": {"fr": "Un"}}):
+        assert api.post("/xapi/statements", statement(object={"id": tool, "definition": definition})).status_code == 200
+    assert defined(api, tool) == {"name": {"en-GB": "One", "fr": "Un"}}
     auth.sign_out()
     auth.sign_in(learner(make, "noor@example.org"))
     read_section(client, "first-steps", "hello")
-    assert defined(api, SECTION) == merged
-
-    # A tool renames it in English: the platform's next statement names it as the content does.
-    renamed = {"name": {"en-GB": "Renamed"}}
-    assert api.post("/xapi/statements", statement(object={"id": SECTION, "definition": renamed})).status_code == 200
-    assert defined(api, SECTION)["name"] == {"en-GB": "Renamed", "fr": "Bonjour"}
-    auth.sign_out()
-    auth.sign_in(learner(make, "sam@example.org"))
-    read_section(client, "first-steps", "hello")
-    assert defined(api, SECTION) == merged
+    assert defined(api, SECTION) == named
 
     # Completing the module names it (its `completed` statement is stored with the quiz's).
     read_module(client, "first-steps")
