@@ -255,3 +255,19 @@ class TestForgotPassword:
         assert statuses == [200, 200, 200, 429]
         assert len(mailbox.to("busy@example.org")) == 3
         assert self.ask(client, "someone.else@example.org").status_code == 200
+
+    def test_the_limits_are_counted_in_the_database_for_every_worker(
+        self, app: Any, client: Any, make: Any, mailbox: Any
+    ) -> None:
+        from induction.extensions import limiter
+
+        make.learner(email="busy@example.org")
+        for _ in range(3):
+            assert self.ask(client, "busy@example.org").status_code == 200
+            limiter.reset()  # nothing kept in this worker's memory: as if each went to another worker
+        refused = self.ask(client, "busy@example.org")
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "900"
+        assert "Too many links have been asked for recently" in refused.get_data(as_text=True)
+        assert len(mailbox.to("busy@example.org")) == 3
+        app.config["SIGN_IN_LIMIT"] = "2 per 5 minutes"  # the limit per address asking, across addresses asked about
+        assert self.ask(client, "a@example.org").status_code == 429  # 3 let through from here already

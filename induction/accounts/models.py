@@ -219,6 +219,18 @@ class SignInAttempt(db.Model):  # type: ignore[name-defined,misc]
     at: Mapped[datetime] = mapped_column(default=clock.utcnow, index=True)
 
 
+class LimitedRequest(db.Model):  # type: ignore[name-defined,misc]
+    """A request counted against a limit other than sign-in's (`throttle.count`), by a key such as
+    the address a password link was asked for; kept while it may still count."""
+
+    __tablename__ = "limited_requests"
+    __table_args__ = (Index("ix_limited_requests_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime] = mapped_column(default=clock.utcnow)
+
+
 class EqualityMonitoring(db.Model):  # type: ignore[name-defined,misc]
     """Optional, self-declared answers; reported only in aggregate, small groups suppressed."""
 

@@ -27,7 +27,7 @@ from datetime import timedelta
 from limits import parse
 from sqlalchemy import and_, case, delete, func, or_, select
 
-from induction.accounts.models import SignInAttempt
+from induction.accounts.models import LimitedRequest, SignInAttempt
 from induction.clock import utcnow
 from induction.extensions import db
 
@@ -80,4 +80,30 @@ def refused(attempt: SignInAttempt, limit: Limit) -> bool:
 def forget(attempt: SignInAttempt) -> None:
     """A refused or successful attempt does not count."""
     db.session.execute(delete(SignInAttempt).where(SignInAttempt.id == attempt.id))
+    db.session.flush()
+
+
+def count(key: str, limit: Limit) -> LimitedRequest:
+    """Count a request against another limit, by `key` ("Forgot your password?" per address asked
+    about and per address asking); rows of that key too old to count are deleted. Like a sign-in
+    attempt, it is committed before `over` counts, so parallel requests in any worker see each
+    other and at most `limit.attempts` get through."""
+    now = utcnow()
+    db.session.execute(delete(LimitedRequest).where(LimitedRequest.key == key, LimitedRequest.at <= now - limit.window))
+    counted = LimitedRequest(key=key[:320], at=now)
+    db.session.add(counted)
+    db.session.flush()
+    return counted
+
+
+def over(counted: LimitedRequest, limit: Limit) -> bool:
+    """Whether `counted`, already committed, is over the limit."""
+    since = counted.at - limit.window
+    within = select(func.count()).where(LimitedRequest.key == counted.key, LimitedRequest.at > since)
+    return int(db.session.scalar(within) or 0) > limit.attempts
+
+
+def uncount(counted: LimitedRequest) -> None:
+    """A refused request does not count, so a limit ends a window after the last request let through."""
+    db.session.execute(delete(LimitedRequest).where(LimitedRequest.id == counted.id))
     db.session.flush()

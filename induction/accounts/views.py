@@ -15,6 +15,7 @@ from induction.extensions import db, limiter
 bp = Blueprint("accounts", __name__)
 TOO_MANY = "You have tried too many times. Wait a few minutes, then try again."
 RESET_LIMIT = "3 per 15 minutes"  # e-mails asked for one address, on top of the sign-in limit per address
+TOO_MANY_LINKS = "Too many links have been asked for recently. Wait 15 minutes, then try again."
 KEPT_QUIZ = "kept_quiz"  # induction.learning.kept.KEY: the quiz checks whose answers they are
 
 
@@ -125,14 +126,27 @@ def change_password() -> Any:
     return render_template("accounts/change_password.html", form=form), status
 
 
-def _reset_key() -> str:
-    """Limits "Forgot your password?" per address asked about, wherever the requests come from."""
-    return "forgot:" + throttle.normalise(request.form.get("email", ""))
+def _too_many_links(email: str) -> bool:
+    """Count this "Forgot your password?" per address asked about (`RESET_LIMIT`, wherever the
+    requests come from) and per address asking (`SIGN_IN_LIMIT`), in the database, so the limits
+    hold across workers and restarts; True, counting nothing, when either is over."""
+    counted = [
+        (throttle.count(key, limit), limit)
+        for key, limit in (
+            ("forgot:" + throttle.normalise(email), throttle.Limit.parse(RESET_LIMIT)),
+            ("forgot-from:" + (request.remote_addr or "unknown"), throttle.Limit.parse(_sign_in_limit())),
+        )
+    ]
+    db.session.commit()  # counted before the counts are read, so parallel requests see each other
+    if not any(throttle.over(row, limit) for row, limit in counted):
+        return False
+    for row, _ in counted:
+        throttle.uncount(row)
+    db.session.commit()
+    return True
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(RESET_LIMIT, methods=["POST"], key_func=_reset_key)
 def forgot_password() -> Any:
     """Send a link to choose a new password; the answer is the same whether the address has an account."""
     if current_user.is_authenticated:
@@ -140,6 +154,10 @@ def forgot_password() -> Any:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip()
+        if _too_many_links(email):
+            form.email.errors = [TOO_MANY_LINKS]
+            page = render_template("accounts/forgot_password.html", form=form)
+            return page, 429, {"Retry-After": str(int(throttle.Limit.parse(RESET_LIMIT).window.total_seconds()))}
         services.request_password_reset(email, current_app.config["ALLOW_DEMO_SIGN_INS"])
         db.session.commit()
         return render_template("accounts/forgot_password_sent.html", email=email)
