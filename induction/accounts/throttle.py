@@ -32,6 +32,7 @@ from induction.clock import utcnow
 from induction.extensions import db
 
 SHARED_ADDRESS = 5  # an address's allowance across all accounts, in multiples of one account's
+KEEP_COUNTED = timedelta(days=1)  # no counted request (it names an address) is kept longer than this
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,18 @@ def forget(attempt: SignInAttempt) -> None:
 
 def count(key: str, limit: Limit) -> LimitedRequest:
     """Count a request against another limit, by `key` ("Forgot your password?" per address asked
-    about and per address asking); rows of that key too old to count are deleted. Like a sign-in
+    about and per address asking); rows of that key too old to count are deleted, and every
+    row older than `KEEP_COUNTED`. Like a sign-in
     attempt, it is committed before `over` counts, so parallel requests in any worker see each
     other and at most `limit.attempts` get through."""
+    if limit.window > KEEP_COUNTED:
+        raise ValueError(f"a limit's window may be at most {KEEP_COUNTED}")
     now = utcnow()
-    db.session.execute(delete(LimitedRequest).where(LimitedRequest.key == key, LimitedRequest.at <= now - limit.window))
+    stale = or_(
+        and_(LimitedRequest.key == key, LimitedRequest.at <= now - limit.window),
+        LimitedRequest.at <= now - KEEP_COUNTED,
+    )
+    db.session.execute(delete(LimitedRequest).where(stale))
     counted = LimitedRequest(key=key[:320], at=now)
     db.session.add(counted)
     db.session.flush()
