@@ -18,6 +18,7 @@ from sqlalchemy import select
 from induction.accounts.models import Role, User, UserSession
 from induction.clock import frozen, utcnow
 from induction.extensions import READS, db, limiter
+from induction.learning.models import ModuleProgress
 
 from .conftest import csrf_from
 from .forms import submit
@@ -108,24 +109,27 @@ def test_the_reading_pages_show_each_role_its_own_page(
         assert text not in html
 
 
-def test_no_orm_user_is_built_for_the_reading_pages(app: Flask, make: Any) -> None:
+def test_no_orm_user_or_progress_row_is_built_for_the_reading_pages(app: Flask, make: Any) -> None:
     learner = make.learner()
     client = browser(app)
     sign_in(client, learner.email)
-    built: list[User] = []
+    assert submit(client, f"{SECTION}/read", form_url=SECTION).status_code == 302  # the module has a progress row
+    built: list[Any] = []
 
     def note(target: Any, _context: Any) -> None:
         built.append(target)
 
     db.event.listen(User, "load", note)
+    db.event.listen(ModuleProgress, "load", note)
     try:
         assert client.get(SECTION).status_code == 200
-        assert client.get(MODULE).status_code == 200
+        assert "1 of " in client.get(MODULE).get_data(as_text=True)  # its plain columns are read
         assert built == []
-        assert client.get("/plan").status_code == 200  # a page that is not marked gets the ORM User
+        assert client.get("/plan").status_code == 200  # a page that is not marked gets the ORM objects
         assert built
     finally:
         db.event.remove(User, "load", note)
+        db.event.remove(ModuleProgress, "load", note)
 
 
 def opened(app: Flask, value: str) -> Any:

@@ -160,37 +160,58 @@ def _attempt_columns(user_id: Any, quiz: Quiz, quiz_slug: Any = None) -> tuple[A
 
 @cache
 def _overview() -> Select[Any]:
-    """The module page's query, built once: its values are bound when it runs."""
+    """The module page's query, built once of the tables' plain columns (no ORM object to build):
+    its values are bound when it runs."""
+    attempts, allowances = QuizAttempt.__table__.c, AttemptAllowance.__table__.c
+    mine = ModuleProgress.__table__.c
     learner: Any = bindparam("user_id")
     quiz_slug: Any = bindparam("quiz_slug")
     used = (
         select(func.count())
-        .select_from(QuizAttempt)
-        .where(QuizAttempt.user_id == learner, QuizAttempt.quiz_slug == quiz_slug)
-        .where(QuizAttempt.submitted_at.is_not(None))
+        .select_from(QuizAttempt.__table__)
+        .where(attempts.user_id == learner, attempts.quiz_slug == quiz_slug, attempts.submitted_at.is_not(None))
         .scalar_subquery()
     )
     extra = (
-        select(AttemptAllowance.extra)
-        .where(AttemptAllowance.user_id == learner, AttemptAllowance.quiz_slug == quiz_slug)
+        select(allowances.extra)
+        .where(allowances.user_id == learner, allowances.quiz_slug == quiz_slug)
         .scalar_subquery()
     )
-    mine = (ModuleProgress.user_id == User.id) & (ModuleProgress.module_slug == bindparam("module_slug"))
+    users = User.__table__.c
+    started = (mine.user_id == users.id) & (mine.module_slug == bindparam("module_slug"))
     return (
-        select(ModuleProgress, used, func.coalesce(extra, 0))
-        .select_from(User)
-        .outerjoin(ModuleProgress, mine)
-        .where(User.id == learner)
+        select(
+            mine.state, mine.read_sections, mine.passed, mine.outdated, mine.expires_at, used, func.coalesce(extra, 0)
+        )
+        .select_from(User.__table__)
+        .outerjoin(ModuleProgress.__table__, started)
+        .where(users.id == learner)
     )
 
 
-def module_overview(user_id: int, module: Module, quiz: Quiz) -> tuple[ModuleProgress | None, int, int]:
-    """The learner's progress row for `module` (None if not started), the attempts they have used at
-    its quiz and the attempts they are allowed, in one query."""
-    found = db.session.execute(
-        _overview(), {"user_id": user_id, "quiz_slug": quiz.slug, "module_slug": module.slug}
-    ).one()
-    return found[0], int(found[1] or 0), quiz.max_attempts + int(found[2] or 0)
+@dataclass(frozen=True, slots=True)
+class ModuleOverview:
+    """What the module page shows of a learner's progress on one module: the columns of their
+    progress row it reads (read as `progress.status_of` and `progress.read_sections` read a row), and
+    the attempts they have used at its quiz and are allowed."""
+
+    state: Status
+    read_sections: str
+    passed: bool
+    outdated: bool
+    expires_at: datetime | None
+
+
+def module_overview(user_id: int, module: Module, quiz: Quiz) -> tuple[ModuleOverview | None, int, int]:
+    """The learner's progress on `module` (None if not started), the attempts they have used at its
+    quiz and the attempts they are allowed, in one query of plain columns."""
+    state, read, passed, outdated, expires_at, used, extra = (
+        db.session.connection()
+        .execute(_overview(), {"user_id": user_id, "quiz_slug": quiz.slug, "module_slug": module.slug})
+        .one()
+    )
+    row = None if state is None else ModuleOverview(state, read, passed, outdated, expires_at)
+    return row, int(used or 0), quiz.max_attempts + int(extra or 0)
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,8 @@ def welcome() -> Any:
 def module(slug: str) -> Any:
     found = _module_or_404(slug)
     quiz = catalogue().quiz_for(found)
-    row, used, allowed = services.module_overview(current_user.id, found, quiz)
+    overview, used, allowed = services.module_overview(current_user.id, found, quiz)
+    row: Any = overview  # plain columns, which `status_of` and `read_sections` read as they read a progress row
     return render_template(
         "learning/module.html",
         module=found,
