@@ -7,6 +7,7 @@ the pages show the same things to each role, and no ORM `User` is built for them
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -198,3 +199,15 @@ def test_a_sign_ins_forms_carry_one_csrf_token_which_works(app: Flask, make: Any
     assert client.post("/sign-out", data={"csrf_token": first}).status_code == 302
     sign_in(client, learner.email)
     assert csrf_from(client.get(SECTION).get_data(as_text=True)) != first  # a new sign-in, a new token
+
+
+def test_the_module_page_offers_the_section_pages_offline_control(app: Flask, make: Any) -> None:
+    """module.html writes out learning/_offline.html (issue 19): the two must not drift apart."""
+    learner = make.learner()
+    client = browser(app)
+    sign_in(client, learner.email)
+    control = re.compile(r"<div data-offline-queue.*?Remove the saved copy</button></span></p>\n</div>", re.S)
+    on_module = control.findall(client.get(MODULE).get_data(as_text=True))
+    on_section = control.findall(client.get(SECTION).get_data(as_text=True))
+    assert len(on_module) == 1
+    assert on_module == on_section
