@@ -86,10 +86,9 @@ def forget(attempt: SignInAttempt) -> None:
 
 def count(key: str, limit: Limit) -> LimitedRequest:
     """Count a request against another limit, by `key` ("Forgot your password?" per address asked
-    about and per address asking); rows of that key too old to count are deleted, and every
-    row older than `KEEP_COUNTED`. Like a sign-in
-    attempt, it is committed before `over` counts, so parallel requests in any worker see each
-    other and at most `limit.attempts` get through."""
+    about and per address asking); rows of that key too old to count are deleted, and every row
+    older than `KEEP_COUNTED`. Like a sign-in attempt, it is committed before `over` counts, so
+    parallel requests in any worker see each other and at most `limit.attempts` get through."""
     if limit.window > KEEP_COUNTED:
         raise ValueError(f"a limit's window may be at most {KEEP_COUNTED}")
     now = utcnow()

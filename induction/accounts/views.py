@@ -15,6 +15,7 @@ from induction.extensions import db, limiter
 bp = Blueprint("accounts", __name__)
 TOO_MANY = "You have tried too many times. Wait a few minutes, then try again."
 RESET_LIMIT = "3 per 15 minutes"  # e-mails asked for one address, on top of the sign-in limit per address
+RESET = throttle.Limit.parse(RESET_LIMIT)
 TOO_MANY_LINKS = "Too many links have been asked for recently. Wait 15 minutes, then try again."
 KEPT_QUIZ = "kept_quiz"  # induction.learning.kept.KEY: the quiz checks whose answers they are
 
@@ -133,7 +134,7 @@ def _too_many_links(email: str) -> bool:
     counted = [
         (throttle.count(key, limit), limit)
         for key, limit in (
-            ("forgot:" + throttle.normalise(email), throttle.Limit.parse(RESET_LIMIT)),
+            ("forgot:" + throttle.normalise(email), RESET),
             ("forgot-from:" + (request.remote_addr or "unknown"), throttle.Limit.parse(_sign_in_limit())),
         )
     ]
@@ -157,7 +158,7 @@ def forgot_password() -> Any:
         if _too_many_links(email):
             form.email.errors = [TOO_MANY_LINKS]
             page = render_template("accounts/forgot_password.html", form=form)
-            return page, 429, {"Retry-After": str(int(throttle.Limit.parse(RESET_LIMIT).window.total_seconds()))}
+            return page, 429, {"Retry-After": str(int(RESET.window.total_seconds()))}
         services.request_password_reset(email, current_app.config["ALLOW_DEMO_SIGN_INS"])
         db.session.commit()
         return render_template("accounts/forgot_password_sent.html", email=email)

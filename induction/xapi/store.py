@@ -183,9 +183,9 @@ def _stored_already(known: dict[str, tuple[dict[str, Any], float]], key: str, de
 
 def update_activities(statements: Iterable[dict[str, Any]]) -> None:
     """Keep the canonical definition of every activity the statements mention (see `_to_write`):
-    one INSERT … ON CONFLICT of the definitions made only of language maps, merged in SQL; for the
-    others, one INSERT of the new ones, then one read of those already stored and one UPDATE of
-    those that changed."""
+    one INSERT … ON CONFLICT of the definitions the database merges (all of them on PostgreSQL,
+    those made only of language maps on SQLite); for the others, one INSERT of the new ones, then
+    one read of those already stored and one UPDATE of those that changed."""
     connection = db.session.connection()
     dialect = connection.dialect
     plain, rich = _to_write(statements, all_in_sql=dialect.name == "postgresql")
@@ -289,10 +289,10 @@ def _unnest_activities(dialect: Any) -> str:
 
 @lru_cache(maxsize=4)
 def _upsert_plain(dialect: Any) -> tuple[str, str]:
-    """An INSERT that merges new language maps into a stored definition, writing the row only when
-    that changes it: its head, and its ON CONFLICT clause (the rows go between: `VALUES` on SQLite,
-    `_unnest_activities` on PostgreSQL). Rows come sorted by key, so two requests lock them in the
-    same order."""
+    """An INSERT that merges a new definition into a stored one (`_merged_pg` on PostgreSQL; on
+    SQLite `json_patch`, for language maps only), writing the row only when that changes it: its
+    head, and its ON CONFLICT clause (the rows go between: `VALUES` on SQLite, `_unnest_activities`
+    on PostgreSQL). Rows come sorted by key, so two requests lock them in the same order."""
     quote = dialect.identifier_preparer.quote
     table, key = quote(_A.name), quote("key")
     if dialect.name == "postgresql":
@@ -450,8 +450,8 @@ def _insert_rows(table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...
 
 @lru_cache(maxsize=8)
 def _with_links_plan(dialect: Any, activities: bool) -> tuple[str, tuple[Any, ...]]:
-    """PostgreSQL's statements, their links and (with `activities`) the activity definitions made
-    of language maps, in one statement: the links' rows name their statement by id, joined to the
+    """PostgreSQL's statements, their links and (with `activities`) the activity definitions, in
+    one statement: the links' rows name their statement by id, joined to the
     statements' RETURNING in a data-modifying WITH (each runs whatever the outer SELECT reads);
     the outer SELECT returns each statement's id and seq."""
     head, tail, processors = _insert_plan(StatementRecord.__table__, _STATEMENT_COLUMNS, dialect, "id, seq")
